@@ -1,0 +1,45 @@
+// Frames on every link: a 4-byte big-endian length, then that many bytes of a serialized
+// wire::Envelope. The length is checked against a bound before anything is allocated.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "common/core/status.h"
+#include "proto/mpcstats.pb.h"
+
+namespace mpcstats::core {
+
+inline constexpr size_t kFrameHeaderBytes = 4;
+// Large enough for a full share vector of 8 M ring elements; larger vectors must be chunked.
+inline constexpr uint32_t kDefaultMaxFrameBytes = 64u << 20;
+
+// Appends header + body to `out`. Fails (kInternal) if the message exceeds max_frame_bytes.
+Status AppendFrame(const wire::Envelope& message, uint32_t max_frame_bytes, std::string* out);
+// Length from a header: kFrameTooLarge above the bound, kBadFrame for 0.
+StatusOr<uint32_t> DecodeFrameLength(std::span<const uint8_t, kFrameHeaderBytes> header, uint32_t max_frame_bytes);
+// Parses a body; kBadFrame if protobuf refuses it or a body field is missing.
+StatusOr<wire::Envelope> ParseEnvelope(std::span<const uint8_t> body);
+
+// Incremental decoder for a byte stream (tests and fuzzing use it; the network reads frames directly).
+class FrameDecoder {
+ public:
+  explicit FrameDecoder(uint32_t max_frame_bytes = kDefaultMaxFrameBytes) : max_frame_bytes_(max_frame_bytes) {}
+  // Appends bytes. After an error, the decoder stays failed.
+  void Feed(std::span<const uint8_t> bytes);
+  // The next complete message, nullopt if more bytes are needed, or the error.
+  StatusOr<std::optional<wire::Envelope>> Next();
+  // Bytes fed but not yet consumed (a truncated frame at EOF leaves this non-zero).
+  size_t buffered() const { return buffer_.size() - offset_; }
+
+ private:
+  uint32_t max_frame_bytes_;
+  std::string buffer_;
+  size_t offset_ = 0;
+  Status error_;
+};
+
+}  // namespace mpcstats::core

@@ -1,0 +1,13 @@
+#include "common/core/phase_timer.h"
+
+#include <sys/resource.h>
+
+namespace mpcstats::core {
+
+uint64_t PeakRssBytes() {
+  rusage usage{};
+  if (getrusage(RUSAGE_SELF, &usage) != 0) return 0;
+  return static_cast<uint64_t>(usage.ru_maxrss) * 1024;  // ru_maxrss is in KiB on Linux
+}
+
+}  // namespace mpcstats::core

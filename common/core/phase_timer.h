@@ -1,0 +1,46 @@
+// Wall time per protocol phase, from steady_clock.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+
+namespace mpcstats::core {
+
+class PhaseTimer {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  PhaseTimer() : run_start_(Clock::now()), phase_start_(run_start_) {}
+
+  // Ends the current phase under `name` and starts the next one.
+  void EndPhase(const std::string& name) {
+    const auto now = Clock::now();
+    seconds_[name] += std::chrono::duration<double>(now - phase_start_).count();
+    phase_start_ = now;
+  }
+  // Starts timing a new phase without recording the time since the last one.
+  void Restart() { phase_start_ = Clock::now(); }
+  // Phases so far plus "total" (since construction).
+  std::map<std::string, double> Seconds() const {
+    auto out = seconds_;
+    out["total"] = std::chrono::duration<double>(Clock::now() - run_start_).count();
+    return out;
+  }
+
+ private:
+  Clock::time_point run_start_;
+  Clock::time_point phase_start_;
+  std::map<std::string, double> seconds_;
+};
+
+// Phase names used in metrics and run.json.
+inline constexpr const char* kPhaseConnect = "connect_handshake";
+inline constexpr const char* kPhaseShares = "share_distribution";
+inline constexpr const char* kPhaseSumming = "local_summing";
+inline constexpr const char* kPhaseAggregation = "aggregation";
+
+// Peak resident set size of this process in bytes (getrusage).
+uint64_t PeakRssBytes();
+
+}  // namespace mpcstats::core

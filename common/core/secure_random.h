@@ -1,0 +1,54 @@
+// Randomness for shares and seeds. Everything here comes from OpenSSL: RAND_bytes for keys, and
+// AES-128-CTR keystreams for bulk output. Never std::mt19937 or rand().
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <span>
+
+namespace mpcstats::core {
+
+// Source of uniform 64-bit ring elements. Injected into the protocol so tests can observe it.
+class RandomSource {
+ public:
+  virtual ~RandomSource() = default;
+  virtual void Fill(std::span<uint64_t> out) = 0;
+};
+
+using AesKey = std::array<uint8_t, 16>;
+
+// Fills `out` from OpenSSL's CSPRNG (RAND_bytes). Aborts the process if OpenSSL cannot deliver:
+// continuing with weak randomness would leak secrets.
+void FillFromCsprng(std::span<uint8_t> out);
+AesKey NewRandomKey();
+
+// AES-128-CTR keystream expanded from a 128-bit key, starting at counter 0. Deterministic for a
+// key, so two parties holding the same key expand the same stream (the seeded protocol).
+// Not thread-safe; one instance per stream.
+class AesCtrPrg final : public RandomSource {
+ public:
+  explicit AesCtrPrg(const AesKey& key);
+  ~AesCtrPrg() override;
+  AesCtrPrg(const AesCtrPrg&) = delete;
+  AesCtrPrg& operator=(const AesCtrPrg&) = delete;
+
+  void Fill(std::span<uint64_t> out) override;
+  void FillBytes(std::span<uint8_t> out);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The default source of shares: an AES-CTR stream under a fresh key from RAND_bytes.
+class SecureRandom final : public RandomSource {
+ public:
+  SecureRandom();
+  void Fill(std::span<uint64_t> out) override { prg_.Fill(out); }
+
+ private:
+  AesCtrPrg prg_;
+};
+
+}  // namespace mpcstats::core

@@ -1,0 +1,13 @@
+#include "common/core/visit_table.h"
+
+namespace mpcstats::core {
+
+void VisitTable::Reserve(size_t rows) {
+  user.reserve(rows);
+  category.reserve(rows);
+  timestamp.reserve(rows);
+  district.reserve(rows);
+  is_weekend.reserve(rows);
+}
+
+}  // namespace mpcstats::core

@@ -1,0 +1,69 @@
+// One authenticated TLS link to one peer, carrying length-prefixed Envelope frames.
+//
+// Contract: created after the TLS handshake with the peer's verified identity. At most one Send
+// and one Receive may be outstanding at a time (Asio's rule for ssl::stream). Every operation has
+// a deadline: when it passes, the socket is closed and the operation returns Code::kTimeout.
+// Owned by shared_ptr so that timer callbacks never outlive it.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "common/core/frame_codec.h"
+#include "common/core/messages.h"
+#include "common/core/status.h"
+#include "common/net/asio.h"
+#include "common/net/counting_socket.h"
+
+namespace mpcstats::net {
+
+using Duration = std::chrono::steady_clock::duration;
+using TlsStream = ssl::stream<CountingSocket>;
+
+struct LinkStats {
+  uint64_t wire_sent = 0;  // at the socket, TLS included
+  uint64_t wire_received = 0;
+  uint64_t payload_sent = 0;  // serialized Envelope bytes
+  uint64_t payload_received = 0;
+};
+
+class Channel : public std::enable_shared_from_this<Channel> {
+ public:
+  Channel(std::unique_ptr<TlsStream> stream, std::string peer_id, uint32_t max_frame_bytes);
+  ~Channel();
+
+  const std::string& peer_id() const { return peer_id_; }
+  const std::string& remote_address() const { return remote_address_; }
+  LinkStats stats() const;
+
+  // Stamps the link's next sequence number and writes one frame. A second Send while one is in
+  // progress fails at once (kInternal) instead of interleaving records.
+  awaitable<core::Status> Send(wire::Envelope message, Duration timeout);
+  // Reads one frame: bound-checked length, checked parse, checked sequence number. Run id, sender
+  // and type are the caller's to check (core::CheckEnvelope), as only it knows the phase.
+  awaitable<core::StatusOr<wire::Envelope>> Receive(Duration timeout);
+  // Closes the socket; pending operations complete with an error.
+  void Close();
+  // True if the peer has closed or reset the connection (checked without reading; for links that
+  // are idle while we wait for other peers).
+  bool PeerHungUp();
+
+ private:
+  class Watchdog;
+  core::Status DescribeError(const error_code& ec, bool timed_out, std::string_view what, Duration timeout) const;
+
+  std::unique_ptr<TlsStream> stream_;
+  std::string peer_id_;
+  std::string remote_address_;
+  uint32_t max_frame_bytes_;
+  asio::steady_timer read_timer_;
+  asio::steady_timer write_timer_;
+  uint64_t next_send_seq_ = 0;
+  bool writing_ = false;
+  core::SequenceChecker receive_seq_;
+  uint64_t payload_sent_ = 0;
+  uint64_t payload_received_ = 0;
+};
+
+}  // namespace mpcstats::net

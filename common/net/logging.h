@@ -1,0 +1,13 @@
+// Log setup shared by both programs: spdlog to stderr, one line per event, process id in each line.
+#pragma once
+
+#include <string>
+
+#include "common/core/status.h"
+
+namespace mpcstats::net {
+
+// Level names as spdlog spells them (trace, debug, info, warn, error, critical, off).
+core::Status SetUpLogging(const std::string& process_id, const std::string& level);
+
+}  // namespace mpcstats::net

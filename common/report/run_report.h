@@ -1,0 +1,51 @@
+// What a run publishes: run.json, the party's local result file, and the table a person reads.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "common/core/local_aggregates.h"
+#include "common/core/roster.h"
+#include "common/core/status.h"
+#include "proto/mpcstats.pb.h"
+
+namespace mpcstats::report {
+
+// Measurements of one process (the coordinator or a party).
+struct ProcessMetrics {
+  uint64_t wire_bytes_sent = 0;
+  uint64_t wire_bytes_received = 0;
+  uint64_t payload_bytes_sent = 0;
+  uint64_t payload_bytes_received = 0;
+  std::map<std::string, double> phase_seconds;
+  std::map<std::string, uint64_t> link_wire_bytes_sent;
+  std::map<std::string, uint64_t> link_wire_bytes_received;
+  uint64_t peak_rss_bytes = 0;
+};
+
+ProcessMetrics FromWire(const wire::Metrics& metrics);
+wire::Metrics ToWire(const ProcessMetrics& metrics);
+
+struct RunReport {
+  std::string run_id;
+  std::string protocol;
+  const core::Roster* roster = nullptr;
+  core::SeedResult result;
+  std::map<std::string, ProcessMetrics> processes;  // "coordinator", "party1", ...
+};
+
+// run.json: parties, categories, total_visits, total_users, average_visits_per_user, metrics.
+nlohmann::json RunReportJson(const RunReport& report);
+// The coordinator's printed summary: per-category results, phase times, bytes per process.
+std::string FormatRunTable(const RunReport& report);
+
+// local_<id>.json: a party's own visits, users and averages. Written locally, never sent.
+nlohmann::json LocalResultJson(const std::string& party_id, const std::vector<std::string>& categories,
+                               const core::LocalAggregates& local);
+
+// Writes via a temporary file and rename, so a reader never sees a partial file. kIo on failure.
+core::Status WriteFileAtomically(const std::string& path, const std::string& content);
+
+}  // namespace mpcstats::report

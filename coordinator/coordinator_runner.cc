@@ -1,0 +1,196 @@
+#include "coordinator/coordinator_runner.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "common/core/coordinator_protocol.h"
+#include "common/core/messages.h"
+#include "common/core/party_protocol.h"
+#include "common/core/phase_timer.h"
+#include "common/core/secure_random.h"
+#include "common/net/acceptor.h"
+#include "common/net/concurrent.h"
+
+namespace mpcstats::coordinator {
+
+using core::Code;
+using core::Status;
+using wire::Envelope;
+using net::awaitable;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::string NewRunId() {
+  std::array<uint8_t, 16> bytes{};
+  core::FillFromCsprng(bytes);
+  std::string hex;
+  for (uint8_t b : bytes) hex += fmt::format("{:02x}", b);
+  return hex;
+}
+
+// Parties may be slow for up to their own timeout at each step before they give up and tell us.
+std::chrono::milliseconds PartyWait(std::chrono::milliseconds timeout) {
+  return 2 * timeout + std::chrono::milliseconds(2000);
+}
+
+class CoordinatorSession {
+ public:
+  CoordinatorSession(const CoordinatorRunConfig& config, report::RunReport* report)
+      : config_(config),
+        layout_{config.roster.categories.size(), config.roster.num_parties()},
+        protocol_(config.roster, layout_),
+        run_id_(NewRunId()),
+        report_(report) {}
+
+  awaitable<Status> Run() {
+    Status status = co_await RunSteps();
+    if (!status.ok()) co_await AbortAll(status);
+    for (auto& [id, channel] : parties_) channel->Close();
+    co_return status;
+  }
+
+ private:
+  awaitable<Status> RunSteps() {
+    if (Status s = co_await AdmitParties(); !s.ok()) co_return s;
+    timer_.EndPhase(core::kPhaseConnect);
+    if (config_.roster.num_parties() == 2) {
+      spdlog::warn("only 2 parties: from the published totals each party can compute the other's exact inputs");
+    }
+    if (Status s = co_await Broadcast([this] {
+          Envelope start = core::MakeEnvelope(run_id_, core::kCoordinatorId);
+          *start.mutable_start() = protocol_.MakeStart();
+          return start;
+        });
+        !s.ok()) {
+      co_return s;
+    }
+    spdlog::info("run {} started: waiting for {} partial sums", run_id_, parties_.size());
+    timer_.Restart();
+
+    std::vector<awaitable<Status>> receives;
+    for (auto& [id, channel] : parties_) receives.push_back(ReceivePartialSum(channel));
+    if (Status s = co_await net::RunConcurrently(std::move(receives)); !s.ok()) co_return s;
+    auto result = protocol_.Result();
+    if (!result.ok()) co_return result.status();
+    timer_.EndPhase(core::kPhaseAggregation);
+    spdlog::info("all partial sums received; totals revealed and self-check passed");
+
+    if (Status s = co_await Broadcast([this] {
+          Envelope done = core::MakeEnvelope(run_id_, core::kCoordinatorId);
+          done.mutable_done();
+          return done;
+        });
+        !s.ok()) {
+      co_return s;
+    }
+    std::vector<awaitable<Status>> metrics;
+    for (auto& [id, channel] : parties_) metrics.push_back(ReceiveMetrics(channel));
+    if (Status s = co_await net::RunConcurrently(std::move(metrics)); !s.ok()) co_return s;
+
+    report_->run_id = run_id_;
+    report_->protocol = std::string(core::kProtocolFull);
+    report_->roster = &config_.roster;
+    report_->result = std::move(result).value();
+    report_->processes[std::string(core::kCoordinatorId)] = Measure();
+    co_return Status::Ok();
+  }
+
+  awaitable<Status> AdmitParties() {
+    net::AcceptOptions options;
+    options.self_id = std::string(core::kCoordinatorId);
+    options.listen_address = config_.listen_address;
+    options.port = config_.roster.coordinator.port;
+    options.handshake_timeout = config_.timeout;
+    for (const auto& party : config_.roster.parties) options.expected_ids.insert(party.id);
+    auto executor = co_await net::asio::this_coro::executor;
+    net::Acceptor acceptor(executor, config_.tls, options);
+    if (Status s = acceptor.Listen(); !s.ok()) co_return s;
+    spdlog::info("listening on {}:{} for {} parties", config_.listen_address, options.port, options.expected_ids.size());
+    auto admitted = co_await acceptor.AcceptAll(Clock::now() + config_.timeout);
+    parties_ = acceptor.admitted();
+    if (!admitted.ok()) co_return admitted.status();
+    co_return Status::Ok();
+  }
+
+  template <class MakeMessage>
+  awaitable<Status> Broadcast(MakeMessage make) {
+    std::vector<awaitable<Status>> sends;
+    for (auto& [id, channel] : parties_) sends.push_back(channel->Send(make(), config_.timeout));
+    co_return co_await net::RunConcurrently(std::move(sends));
+  }
+
+  awaitable<Status> ReceivePartialSum(std::shared_ptr<net::Channel> channel) {
+    auto message = co_await channel->Receive(PartyWait(config_.timeout));
+    if (!message.ok()) co_return message.status();
+    if (Status s = core::CheckEnvelope(*message, run_id_, channel->peer_id(), {Envelope::kPartialSum}); !s.ok()) {
+      co_return s;
+    }
+    if (Status s = protocol_.OnPartialSum(channel->peer_id(), message->partial_sum()); !s.ok()) co_return s;
+    spdlog::info("partial sum received from {}", channel->peer_id());
+    co_return Status::Ok();
+  }
+
+  awaitable<Status> ReceiveMetrics(std::shared_ptr<net::Channel> channel) {
+    auto message = co_await channel->Receive(config_.timeout);
+    if (!message.ok()) co_return message.status();
+    if (message->body_case() == Envelope::kPartialSum) {
+      co_return Status(Code::kDuplicateMessage, fmt::format("{} sent a second partial sum", channel->peer_id()));
+    }
+    if (Status s = core::CheckEnvelope(*message, run_id_, channel->peer_id(), {Envelope::kMetrics}); !s.ok()) {
+      co_return s;
+    }
+    report_->processes[channel->peer_id()] = report::FromWire(message->metrics());
+    co_return Status::Ok();
+  }
+
+  report::ProcessMetrics Measure() const {
+    report::ProcessMetrics m;
+    for (const auto& [id, channel] : parties_) {
+      const auto s = channel->stats();
+      m.wire_bytes_sent += s.wire_sent;
+      m.wire_bytes_received += s.wire_received;
+      m.payload_bytes_sent += s.payload_sent;
+      m.payload_bytes_received += s.payload_received;
+      m.link_wire_bytes_sent[id] = s.wire_sent;
+      m.link_wire_bytes_received[id] = s.wire_received;
+    }
+    m.phase_seconds = timer_.Seconds();
+    m.peak_rss_bytes = core::PeakRssBytes();
+    return m;
+  }
+
+  awaitable<void> AbortAll(const Status& reason) {
+    spdlog::error("aborting run {}: {}", run_id_, reason.ToString());
+    const auto abort_timeout = std::min(config_.timeout, std::chrono::milliseconds(2000));
+    std::vector<awaitable<Status>> sends;
+    for (auto& [id, channel] : parties_) {
+      sends.push_back(channel->Send(core::MakeAbort(run_id_, core::kCoordinatorId, reason), abort_timeout));
+    }
+    co_await net::RunConcurrently(std::move(sends));
+  }
+
+  const CoordinatorRunConfig& config_;
+  core::VectorLayout layout_;
+  core::CoordinatorProtocol protocol_;
+  std::string run_id_;
+  report::RunReport* report_;
+  core::PhaseTimer timer_;
+  net::ChannelMap parties_;
+};
+
+}  // namespace
+
+Status RunCoordinator(const CoordinatorRunConfig& config, report::RunReport* report) {
+  net::asio::io_context io;
+  CoordinatorSession session(config, report);
+  Status result(Code::kInternal, "run did not finish");
+  net::asio::co_spawn(io, session.Run(), [&](std::exception_ptr error, Status status) {
+    result = error ? Status(Code::kInternal, "unexpected exception") : std::move(status);
+    io.stop();
+  });
+  io.run();
+  return result;
+}
+
+}  // namespace mpcstats::coordinator

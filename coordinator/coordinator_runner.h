@@ -1,0 +1,27 @@
+// Runs the coordinator's side of a run: admits every party, announces the run, adds up the
+// partial sums and publishes the result. Wires core::CoordinatorProtocol to TLS links.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "common/core/roster.h"
+#include "common/core/status.h"
+#include "common/net/asio.h"
+#include "common/report/run_report.h"
+
+namespace mpcstats::coordinator {
+
+struct CoordinatorRunConfig {
+  core::Roster roster;
+  std::shared_ptr<net::ssl::context> tls;
+  std::chrono::milliseconds timeout{30000};
+  std::string listen_address = "0.0.0.0";
+};
+
+// Blocks until the run ends. On success fills `report`; on failure every party still connected
+// has been told why (Abort) and nothing is published.
+core::Status RunCoordinator(const CoordinatorRunConfig& config, report::RunReport* report);
+
+}  // namespace mpcstats::coordinator

@@ -1,0 +1,85 @@
+// mpcstats-coordinator: admits the parties, starts the run, adds up their partial sums and
+// publishes the totals (run.json and a printed table). It never sees an input or a share.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "common/core/roster.h"
+#include "common/net/logging.h"
+#include "common/net/tls_context.h"
+#include "common/report/run_report.h"
+#include "coordinator/coordinator_runner.h"
+
+namespace {
+
+using mpcstats::core::Code;
+using mpcstats::core::Status;
+
+int Fail(const Status& status) {
+  std::cerr << "mpcstats-coordinator: " << status.ToString() << "\n";
+  return mpcstats::core::kExitBadInput;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string roster_path;
+  mpcstats::net::TlsFiles tls_files;
+  std::string out_dir;
+  double timeout_seconds = 30;
+  std::string log_level = "info";
+  std::string listen = "0.0.0.0";
+
+  CLI::App app{"mpcstats coordinator: adds up the parties' partial sums and publishes the result"};
+  app.add_option("--roster", roster_path, "roster JSON listing the coordinator and every party")->required();
+  app.add_option("--cert", tls_files.cert, "the coordinator's certificate (PEM, CN=coordinator)")->required();
+  app.add_option("--key", tls_files.key, "the coordinator's private key (PEM)")->required();
+  app.add_option("--ca", tls_files.ca, "the run's CA certificate (PEM)")->required();
+  app.add_option("--out", out_dir, "directory for run.json")->required();
+  app.add_option("--timeout", timeout_seconds, "seconds for every network wait")->check(CLI::Range(0.1, 86400.0));
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
+  app.add_option("--listen", listen, "local address to accept party connections on");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "mpcstats-coordinator: USAGE: " << e.what() << "\n";
+    return mpcstats::core::kExitBadInput;
+  }
+  if (Status s = mpcstats::net::SetUpLogging("coordinator", log_level); !s.ok()) return Fail(s);
+
+  auto roster = mpcstats::core::LoadRoster(roster_path);
+  if (!roster.ok()) return Fail(roster.status());
+  auto tls = mpcstats::net::MakeTlsContext(tls_files, mpcstats::core::kCoordinatorId);
+  if (!tls.ok()) return Fail(tls.status());
+  std::error_code ec;
+  std::filesystem::create_directories(out_dir, ec);
+  if (ec) return Fail(Status(Code::kIo, "cannot create --out directory '" + out_dir + "': " + ec.message()));
+  const std::string run_json = out_dir + "/run.json";
+  // A stale result from an earlier run must not pass for this run's.
+  std::filesystem::remove(run_json, ec);
+
+  mpcstats::coordinator::CoordinatorRunConfig config{
+      .roster = *roster,
+      .tls = *tls,
+      .timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000)),
+      .listen_address = listen,
+  };
+  mpcstats::report::RunReport report;
+  const Status status = mpcstats::coordinator::RunCoordinator(config, &report);
+  if (!status.ok()) {
+    spdlog::error("run failed, no result published: {}", status.ToString());
+    return mpcstats::core::kExitRunFailed;
+  }
+  const auto json = mpcstats::report::RunReportJson(report);
+  if (Status s = mpcstats::report::WriteFileAtomically(run_json, json.dump(2) + "\n"); !s.ok()) {
+    spdlog::error("{}", s.ToString());
+    return mpcstats::core::kExitRunFailed;
+  }
+  std::cout << mpcstats::report::FormatRunTable(report) << std::flush;
+  spdlog::info("result written to {}", run_json);
+  return mpcstats::core::kExitOk;
+}

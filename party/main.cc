@@ -1,0 +1,121 @@
+// mpcstats-party: one retailer's process. Loads its visits, computes its local aggregates, and
+// takes part in the secure sum. Only shares and the partial sum leave this process.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "common/core/csv_reader.h"
+#include "common/core/local_aggregates.h"
+#include "common/core/roster.h"
+#include "common/core/synthetic_data.h"
+#include "common/net/logging.h"
+#include "common/net/tls_context.h"
+#include "common/report/run_report.h"
+#include "party/party_runner.h"
+
+namespace {
+
+using mpcstats::core::Code;
+using mpcstats::core::Status;
+
+struct Flags {
+  std::string roster;
+  std::string id;
+  mpcstats::net::TlsFiles tls;
+  std::vector<std::string> data;
+  uint64_t users = 0;
+  uint64_t seed = 42;
+  std::string out = ".";
+  double timeout_seconds = 30;
+  std::string log_level = "info";
+  std::string listen = "0.0.0.0";
+};
+
+int Fail(const Status& status) {
+  std::cerr << "mpcstats-party: " << status.ToString() << "\n";
+  return mpcstats::core::kExitBadInput;
+}
+
+mpcstats::core::StatusOr<mpcstats::core::VisitTable> LoadVisits(const Flags& flags, const mpcstats::core::Roster& roster,
+                                                                 size_t party_index) {
+  if (flags.data.empty()) {
+    return mpcstats::core::GenerateSyntheticVisits({.users = flags.users,
+                                                    .seed = flags.seed,
+                                                    .party_index = party_index,
+                                                    .num_categories = roster.categories.size(),
+                                                    .num_districts = roster.districts.size()});
+  }
+  if (flags.data.size() > 1) return Status(Code::kUsage, "only one --data file is supported");
+  return mpcstats::core::ReadVisitsCsv(flags.data.front(), roster.categories, roster.districts);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Flags flags;
+  CLI::App app{"mpcstats party: contributes one retailer's visit statistics to a secure sum"};
+  app.add_option("--roster", flags.roster, "roster JSON listing the coordinator and every party")->required();
+  app.add_option("--id", flags.id, "this party's id in the roster (also its certificate CN)")->required();
+  app.add_option("--cert", flags.tls.cert, "this party's certificate (PEM)")->required();
+  app.add_option("--key", flags.tls.key, "this party's private key (PEM)")->required();
+  app.add_option("--ca", flags.tls.ca, "the run's CA certificate (PEM)")->required();
+  auto* data = app.add_option("--data", flags.data, "visit CSV: user_id,store_category,timestamp,district,is_weekend");
+  auto* users = app.add_option("--users", flags.users, "generate synthetic visits for this many users")
+                    ->check(CLI::Range(uint64_t{1}, uint64_t{100'000'000}));
+  app.add_option("--seed", flags.seed, "seed of the synthetic data (each party derives its own stream)");
+  data->excludes(users);
+  app.add_option("--out", flags.out, "directory for local_<id>.json (this party's own result, never sent)");
+  app.add_option("--timeout", flags.timeout_seconds, "seconds for every network wait")
+      ->check(CLI::Range(0.1, 86400.0));
+  app.add_option("--log-level", flags.log_level, "trace, debug, info, warn, error");
+  app.add_option("--listen", flags.listen, "local address to accept peer connections on");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "mpcstats-party: USAGE: " << e.what() << "\n";
+    return mpcstats::core::kExitBadInput;
+  }
+  if (flags.data.empty() && flags.users == 0) {
+    return Fail(Status(Code::kUsage, "give --data FILE.csv or --users U --seed S"));
+  }
+  if (Status s = mpcstats::net::SetUpLogging(flags.id, flags.log_level); !s.ok()) return Fail(s);
+
+  // Everything a user can get wrong is checked here, before any connection is made.
+  auto roster = mpcstats::core::LoadRoster(flags.roster);
+  if (!roster.ok()) return Fail(roster.status());
+  const int index = roster->IndexOf(flags.id);
+  if (index < 0) return Fail(Status(Code::kBadInput, "--id '" + flags.id + "' is not a party in " + flags.roster));
+  auto tls = mpcstats::net::MakeTlsContext(flags.tls, flags.id);
+  if (!tls.ok()) return Fail(tls.status());
+  auto visits = LoadVisits(flags, *roster, static_cast<size_t>(index));
+  if (!visits.ok()) return Fail(visits.status());
+
+  const auto local = mpcstats::core::Aggregate(*visits, roster->categories.size());
+  std::error_code ec;
+  std::filesystem::create_directories(flags.out, ec);
+  const std::string local_path = flags.out + "/local_" + flags.id + ".json";
+  const auto local_json = mpcstats::report::LocalResultJson(flags.id, roster->categories, local);
+  if (Status s = mpcstats::report::WriteFileAtomically(local_path, local_json.dump(2) + "\n"); !s.ok()) return Fail(s);
+  spdlog::info("{}: {} visits of {} users loaded; local result written to {}", flags.id, visits->size(), local.users,
+               local_path);
+
+  mpcstats::party::PartyRunConfig config{
+      .roster = *roster,
+      .self_id = flags.id,
+      .tls = *tls,
+      .input = mpcstats::core::EncodeInput(local, {roster->categories.size(), roster->num_parties()},
+                                           static_cast<size_t>(index)),
+      .timeout = std::chrono::milliseconds(static_cast<int64_t>(flags.timeout_seconds * 1000)),
+      .listen_address = flags.listen,
+  };
+  const Status status = mpcstats::party::RunParty(std::move(config));
+  if (!status.ok()) {
+    spdlog::error("run failed: {}", status.ToString());
+    return mpcstats::core::kExitRunFailed;
+  }
+  return mpcstats::core::kExitOk;
+}

@@ -1,0 +1,28 @@
+// Runs one party's side of a run over the network: wires core::PartyProtocol to TLS links.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/core/roster.h"
+#include "common/core/status.h"
+#include "common/net/asio.h"
+
+namespace mpcstats::party {
+
+struct PartyRunConfig {
+  core::Roster roster;
+  std::string self_id;
+  std::shared_ptr<net::ssl::context> tls;
+  std::vector<uint64_t> input;  // encoded input vector (core::EncodeInput)
+  std::chrono::milliseconds timeout{30000};  // every wait; connection retries until this passes
+  std::string listen_address = "0.0.0.0";
+};
+
+// Blocks until the run ends. OK after the coordinator confirmed the result; otherwise the reason,
+// after telling the coordinator and the peers (Abort).
+core::Status RunParty(PartyRunConfig config);
+
+}  // namespace mpcstats::party

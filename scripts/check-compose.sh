@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Static check of the deployment files (no Docker engine needed): the committed docker-compose.yml
+# and deploy/roster.docker.json equal what scripts/gen-compose.sh produces, and both it and a
+# generated 5-party file pass `docker-compose config -q`. Exit 0 ok, 1 failure, 77 when
+# docker-compose cannot be installed (a skip for CTest's SKIP_RETURN_CODE).
+set -euo pipefail
+PROG=check-compose.sh
+source "$(dirname "$0")/lib/common.sh"
+
+usage() { echo "Usage: $PROG   (no arguments; see the comment at the top of the script)"; }
+case "${1:-}" in
+  "") ;;
+  -h|--help) usage; exit 0 ;;
+  *) die_usage "unknown argument '$1'" ;;
+esac
+
+ensure_deps || true
+command -v docker-compose >/dev/null || { info "SKIP: docker-compose is not installed"; exit 77; }
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+
+# compose_ok FILE: docker-compose's own validation, run from the file's directory (relative mounts).
+compose_ok() {
+  (cd "$(dirname "$1")" && docker-compose -f "$(basename "$1")" config -q) 2>"$tmp/err" \
+    || die "docker-compose config rejects $1: $(tr '\n' ' ' <"$tmp/err")"
+  info "ok: $1"
+}
+
+# The committed files are generated ones, unchanged.
+"$MPC_SCRIPTS/gen-compose.sh" --parties 3 --out "$tmp/c3/docker-compose.yml" --context . 2>/dev/null
+for f in docker-compose.yml deploy/roster.docker.json; do
+  diff -u "$MPC_ROOT/$f" "$tmp/c3/$f" >&2 \
+    || die "$f differs from the output of scripts/gen-compose.sh --parties 3 (re-run it)"
+done
+compose_ok "$MPC_ROOT/docker-compose.yml"
+
+# A generated 5-party deployment, with its build context pointing back at the repository.
+"$MPC_SCRIPTS/gen-compose.sh" --parties 5 --out "$tmp/c5/docker-compose.yml" 2>/dev/null
+compose_ok "$tmp/c5/docker-compose.yml"
+services="$(cd "$tmp/c5" && docker-compose config --services | sort | tr '\n' ' ')"
+[[ "$services" == "coordinator party1 party2 party3 party4 party5 " ]] \
+  || die "the 5-party file has services '$services'"
+info "compose files ok"

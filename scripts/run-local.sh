@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# One complete local demonstration: build, certificates, N parties + coordinator over mutual TLS on
+# loopback, the comparison with the plaintext results, and (optionally) a scaling sweep.
+set -euo pipefail
+PROG=run-local.sh
+source "$(dirname "$0")/lib/common.sh"
+source "$MPC_SCRIPTS/lib/run-job.sh"
+
+usage() {
+  cat <<USAGE
+Usage: $PROG [--parties N] [--users-per-party U] [--seed S] [--out DIR] [--timeout S]
+                   [--no-scaling] [--build-dir DIR] [--no-build]
+
+  --parties N          number of parties (default 3)
+  --users-per-party U  synthetic users per party (default 1000)
+  --seed S             data seed (default 42)
+  --out DIR            output directory (default results)
+  --timeout S          the processes' timeout in seconds (default 30)
+  --no-scaling         skip the scaling sweep (N = 2..max(5, parties))
+  --build-dir DIR      build directory (default build/ in the repository)
+  --no-build           use the binaries as they are (default: scripts/build.sh, Release)
+
+Writes DIR/certs/, DIR/roster.json, DIR/logs/<id>.log, DIR/locals/local_<id>.json, DIR/run.json,
+DIR/local_results.json, DIR/smpc_comparison.png and, with the sweep, DIR/scaling.csv and
+DIR/smpc_performance.png. Exits 0 only if every step succeeded and the SMPC totals equal the
+pooled plaintext sums.
+USAGE
+}
+
+parties=3 users=1000 seed=42 out=results timeout=30 scaling=1 build_dir="$MPC_ROOT/build" build=1
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --parties) need_value "$1" $#; check_uint "$1" "$2" 2; parties=$((10#$2)); shift 2 ;;
+    --users-per-party) need_value "$1" $#; check_uint "$1" "$2" 1; users=$((10#$2)); shift 2 ;;
+    --seed) need_value "$1" $#; check_uint "$1" "$2"; seed="$2"; shift 2 ;;
+    --out) need_value "$1" $#; out="$2"; shift 2 ;;
+    --timeout) need_value "$1" $#; check_uint "$1" "$2" 1; timeout=$((10#$2)); shift 2 ;;
+    --no-scaling) scaling=0; shift ;;
+    --build-dir) need_value "$1" $#; build_dir="$2"; shift 2 ;;
+    --no-build) build=0; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) die_usage "unknown argument '$1'" ;;
+  esac
+done
+
+ensure_deps
+build_dir="$(abs_path "$build_dir")" out="$(abs_path "$out")"
+prepare_binaries "$build_dir" "$build"
+mkdir -p "$out"
+rm -f "$out/local_results.json" "$out/smpc_comparison.png" "$out/scaling.csv" "$out/smpc_performance.png"
+
+rj_install_traps
+"$MPC_SCRIPTS/gen-certs.sh" --out "$out/certs" --parties "$parties"
+rj_mpc_run "$out" "$build_dir" "$out/certs" "$parties" "$users" "$seed" "$timeout" \
+  || die "the SMPC run failed; logs in $out/logs"
+"$MPC_PY" "$MPC_SCRIPTS/report.py" compare --run "$out/run.json" --locals "$out/locals" --out "$out" \
+  || die "the SMPC result does not equal the pooled plaintext result (or could not be compared)"
+
+if ((scaling)); then
+  max=$((parties > 5 ? parties : 5))
+  # scale.sh runs as a launched job too, so an interrupt here stops it (and its trap stops its runs).
+  rj_launch scale.sh - $(((max - 1) * (2 * timeout + 20) + 60)) "$MPC_SCRIPTS/scale.sh" --max-parties "$max" \
+    --min-parties 2 --users-per-party "$users" --seed "$seed" --out "$out" --build-dir "$build_dir" \
+    --timeout "$timeout" --no-build
+  rj_wait_all || die "the scaling sweep failed"
+fi
+info "all done; results in $out"

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Scaling sweep: one real loopback run per number of parties (and protocol), a CSV row each, one chart.
+set -euo pipefail
+PROG=scale.sh
+source "$(dirname "$0")/lib/common.sh"
+source "$MPC_SCRIPTS/lib/run-job.sh"
+
+usage() {
+  cat <<USAGE
+Usage: $PROG --max-parties M [--min-parties 2] [--users-per-party U] [--seed S] [--out DIR]
+                [--protocols "full"] [--build-dir DIR] [--timeout S] [--no-build]
+
+For each protocol and each N from min to max: N parties with U synthetic users each and the
+coordinator run on loopback with mutual TLS; the SMPC totals are checked against the pooled plaintext;
+a row is written to DIR/scaling.csv (started afresh):
+  parties,protocol,users_per_party,total_seconds,wire_bytes_total,wire_kb_total,payload_bytes_total,max_party_peak_rss_bytes
+then DIR/smpc_performance.png is drawn. Each run's files are in DIR/scaling/<protocol>-n<N>/.
+
+  --max-parties M      largest N (>= min)
+  --min-parties N      smallest N (default 2)
+  --users-per-party U  synthetic users per party (default 1000)
+  --seed S             data seed (default 42)
+  --out DIR            output directory (default results)
+  --protocols LIST     space- or comma-separated (default "full"; --protocol is passed to the
+                       coordinator only when the list is not just "full")
+  --build-dir DIR      where the binaries are built (default build/ in the repository)
+  --timeout S          the processes' timeout in seconds (default 30)
+  --no-build           use the binaries as they are (default: scripts/build.sh first)
+USAGE
+}
+
+max="" min=2 users=1000 seed=42 out=results protocols=full build_dir="$MPC_ROOT/build" timeout=30 build=1
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --max-parties) need_value "$1" $#; check_uint "$1" "$2" 1; max=$((10#$2)); shift 2 ;;
+    --min-parties) need_value "$1" $#; check_uint "$1" "$2" 1; min=$((10#$2)); shift 2 ;;
+    --users-per-party) need_value "$1" $#; check_uint "$1" "$2" 1; users=$((10#$2)); shift 2 ;;
+    --seed) need_value "$1" $#; check_uint "$1" "$2"; seed="$2"; shift 2 ;;
+    --out) need_value "$1" $#; out="$2"; shift 2 ;;
+    --protocols) need_value "$1" $#; protocols="$2"; shift 2 ;;
+    --build-dir) need_value "$1" $#; build_dir="$2"; shift 2 ;;
+    --timeout) need_value "$1" $#; check_uint "$1" "$2" 1; timeout=$((10#$2)); shift 2 ;;
+    --no-build) build=0; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) die_usage "unknown argument '$1'" ;;
+  esac
+done
+[[ -n "$max" ]] || die_usage "--max-parties is required"
+((min <= max)) || die_usage "--min-parties $min is larger than --max-parties $max"
+read -r -a protocol_list <<<"${protocols//,/ }"
+((${#protocol_list[@]})) || die_usage "--protocols is empty"
+for p in "${protocol_list[@]}"; do [[ "$p" =~ ^[A-Za-z0-9_-]+$ ]] || die_usage "bad protocol name '$p'"; done
+
+ensure_deps
+build_dir="$(abs_path "$build_dir")" out="$(abs_path "$out")"
+prepare_binaries "$build_dir" "$build"
+mkdir -p "$out/scaling"
+csv="$out/scaling.csv"
+rm -f "$csv"
+
+rj_install_traps
+"$MPC_SCRIPTS/gen-certs.sh" --out "$out/scaling/certs" --parties "$max"
+for protocol in "${protocol_list[@]}"; do
+  coordinator_args=()
+  [[ "${protocol_list[*]}" == full ]] || coordinator_args=(--protocol "$protocol")
+  for ((n = min; n <= max; n++)); do
+    dir="$out/scaling/$protocol-n$n"
+    rj_mpc_run "$dir" "$build_dir" "$out/scaling/certs" "$n" "$users" "$seed" "$timeout" "${coordinator_args[@]}" \
+      || die "the run with $n parties ($protocol) failed; logs in $dir/logs"
+    "$MPC_PY" "$MPC_SCRIPTS/report.py" compare --run "$dir/run.json" --locals "$dir/locals" --out "$dir" --no-chart \
+      >"$dir/compare.txt" || die "$(tail -n 1 "$dir/compare.txt") ($protocol, $n parties; see $dir/compare.txt)"
+    "$MPC_PY" "$MPC_SCRIPTS/report.py" scaling-row --run "$dir/run.json" --csv "$csv" --protocol "$protocol" \
+      --users-per-party "$users"
+    info "$protocol n=$n: $(tail -n 1 "$csv")"
+  done
+done
+"$MPC_PY" "$MPC_SCRIPTS/report.py" performance --csv "$csv" --out "$out/smpc_performance.png"
+info "wrote $csv and $out/smpc_performance.png"

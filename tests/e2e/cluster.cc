@@ -1,0 +1,398 @@
+#include "tests/e2e/cluster.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace mpcstats::e2e {
+namespace fs = std::filesystem;
+namespace {
+
+fs::path MakeTempDir(const std::string& prefix) {
+  const char* base = std::getenv("TMPDIR");
+  std::string pattern = std::string(base && *base ? base : "/tmp") + "/" + prefix + "XXXXXX";
+  std::vector<char> buffer(pattern.begin(), pattern.end());
+  buffer.push_back('\0');
+  if (mkdtemp(buffer.data()) == nullptr) throw std::runtime_error("mkdtemp failed for " + pattern);
+  return fs::path(buffer.data());
+}
+
+bool KeepTempDirs() {
+  const char* keep = std::getenv("MPCSTATS_E2E_KEEP");
+  return keep != nullptr && *keep != '\0' && std::string(keep) != "0";
+}
+
+// A directory removed at exit of the test binary.
+class ScopedDir {
+ public:
+  explicit ScopedDir(const std::string& prefix) : path_(MakeTempDir(prefix)) {}
+  ~ScopedDir() {
+    std::error_code ignored;
+    if (!KeepTempDirs()) fs::remove_all(path_, ignored);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+std::unique_ptr<CertSet> GenerateCerts(const ScopedDir& dir) {
+  fs::path out = dir.path() / "certs";
+  std::vector<std::string> argv = {std::string(MPCSTATS_SOURCE_DIR) + "/scripts/gen-certs.sh", "--out", out.string(),
+                                   "--parties", std::to_string(kMaxParties), "--days", "2"};
+  fs::path log = dir.path() / "gen-certs.log";
+  std::optional<int> status = RunToCompletion(argv, log, std::chrono::seconds(120));
+  if (status != 0) {
+    throw std::runtime_error("gen-certs.sh failed (status " + (status ? std::to_string(*status) : "timeout") +
+                             "): " + ReadFileOrEmpty(log));
+  }
+  return std::make_unique<CertSet>(out);
+}
+
+std::string Tail(const std::string& text, size_t max_chars) {
+  return text.size() <= max_chars ? text : "..." + text.substr(text.size() - max_chars);
+}
+
+bool IsNumberChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.'; }
+
+}  // namespace
+
+const CertSet& SharedCerts() {
+  static ScopedDir dir("mpcstats-e2e-certs-");
+  static std::unique_ptr<CertSet> certs = GenerateCerts(dir);
+  return *certs;
+}
+
+const CertSet& ForeignCerts() {
+  static ScopedDir dir("mpcstats-e2e-foreign-");
+  static std::unique_ptr<CertSet> certs = GenerateCerts(dir);
+  return *certs;
+}
+
+const std::vector<std::string>& ReasonCodes() {
+  static const std::vector<std::string> kCodes = {
+      "PEER_MISSING",  "TIMEOUT",     "CERT_UNTRUSTED",     "IDENTITY_MISMATCH", "FRAME_TOO_LARGE",
+      "BAD_FRAME",     "WRONG_RUN",   "WRONG_SENDER",       "UNEXPECTED_MESSAGE", "DUPLICATE_MESSAGE",
+      "INVALID_SHARE", "CHECK_FAILED", "ABORTED",           "BAD_INPUT",          "USAGE"};
+  return kCodes;
+}
+
+std::vector<uint16_t> PickFreePorts(int count) {
+  std::vector<int> fds;
+  std::vector<uint16_t> ports;
+  for (int i = 0; i < count; ++i) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) throw std::runtime_error("socket() failed");
+    fds.push_back(fd);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    socklen_t len = sizeof(addr);
+    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+        getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      for (int f : fds) close(f);
+      throw std::runtime_error("could not bind a loopback port");
+    }
+    ports.push_back(ntohs(addr.sin_port));
+  }
+  for (int fd : fds) close(fd);
+  return ports;
+}
+
+bool IsListening(uint16_t port) {
+  char wanted[8];
+  std::snprintf(wanted, sizeof(wanted), ":%04X", port);
+  for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::ifstream in(table);
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+      // "  sl  local_address rem_address   st ..."; LISTEN is state 0A.
+      std::istringstream fields(line);
+      std::string slot, local, remote, state;
+      fields >> slot >> local >> remote >> state;
+      if (state == "0A" && local.size() >= 5 && local.compare(local.size() - 5, 5, wanted) == 0) return true;
+    }
+  }
+  return false;
+}
+
+PortDecoy::PortDecoy(const std::vector<uint16_t>& ports) {
+  for (uint16_t port : ports) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    if (fd < 0) throw std::runtime_error("socket() failed");
+    fds_.push_back(fd);
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(port);
+    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || listen(fd, 16) != 0) {
+      throw std::runtime_error("PortDecoy: cannot listen on port " + std::to_string(port));
+    }
+  }
+}
+
+PortDecoy::~PortDecoy() {
+  for (int fd : fds_) close(fd);
+}
+
+int PortDecoy::Connections() {
+  for (int fd : fds_) {
+    while (true) {
+      int conn = accept(fd, nullptr, nullptr);
+      if (conn < 0) break;
+      ++accepted_;
+      close(conn);
+    }
+  }
+  return accepted_;
+}
+
+bool ContainsWholeNumber(const std::string& text, uint64_t number) {
+  const std::string needle = std::to_string(number);
+  for (size_t pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1)) {
+    bool before_ok = pos == 0 || !IsNumberChar(text[pos - 1]);
+    size_t end = pos + needle.size();
+    bool after_ok = end >= text.size() || !IsNumberChar(text[end]);
+    // "1237." at the end of a sentence is still the number 1237.
+    if (!after_ok && text[end] == '.' && (end + 1 >= text.size() || !std::isdigit(static_cast<unsigned char>(text[end + 1])))) {
+      after_ok = true;
+    }
+    if (before_ok && after_ok) return true;
+  }
+  return false;
+}
+
+Cluster::Cluster(Options options) : options_(std::move(options)) {
+  if (options_.num_parties < 1 || options_.num_parties > kMaxParties) {
+    throw std::invalid_argument("Cluster: num_parties out of range");
+  }
+  (void)SharedCerts();  // fail early, and keep certificate generation out of the run's clock
+  dir_ = MakeTempDir("mpcstats-e2e-");
+  fs::create_directories(dir_ / "logs");
+  fs::create_directories(dir_ / "out" / "coordinator");
+  for (int p = 1; p <= options_.num_parties; ++p) fs::create_directories(out_dir(PartyId(p)));
+
+  std::vector<uint16_t> ports = PickFreePorts(options_.num_parties + 1);
+  roster_ = {{"coordinator", {{"host", "127.0.0.1"}, {"port", ports[0]}}}, {"parties", nlohmann::json::array()}};
+  for (int p = 1; p <= options_.num_parties; ++p) {
+    roster_["parties"].push_back({{"id", PartyId(p)}, {"host", "127.0.0.1"}, {"port", ports[p]}});
+  }
+  roster_path_ = WriteFile("roster.json", roster_.dump(2));
+}
+
+Cluster::~Cluster() {
+  for (auto& [name, process] : processes_) process.KillAndReap();
+  if (KeepTempDirs()) {
+    std::cerr << "[e2e] kept " << dir_ << "\n";
+  } else {
+    std::error_code ignored;
+    fs::remove_all(dir_, ignored);
+  }
+}
+
+std::chrono::milliseconds Cluster::cap() const {
+  return std::chrono::seconds(2 * options_.timeout_seconds + 10);
+}
+
+uint16_t Cluster::coordinator_port() const { return roster_["coordinator"]["port"].get<uint16_t>(); }
+uint16_t Cluster::party_port(int party) const { return roster_["parties"][party - 1]["port"].get<uint16_t>(); }
+
+void Cluster::UseSynthetic(int party, uint64_t users, uint64_t seed) {
+  data_[party] = DataSource{std::nullopt, users, seed};
+}
+
+fs::path Cluster::UseCsv(int party, const std::vector<Visit>& visits) {
+  fs::path path = WriteFile("data/" + PartyId(party) + ".csv", FormatCsv(visits));
+  data_[party] = DataSource{path, 0, 0};
+  return path;
+}
+
+fs::path Cluster::WriteFile(const std::string& name, const std::string& content) const {
+  fs::path path = dir_ / name;
+  fs::create_directories(path.parent_path());
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << content;
+  if (!out) throw std::runtime_error("cannot write " + path.string());
+  return path;
+}
+
+std::vector<std::string> Cluster::PartyArgs(int party) const {
+  const std::string id = PartyId(party);
+  const CertSet& certs = SharedCerts();
+  std::vector<std::string> argv = {MPCSTATS_PARTY_BIN, "--roster",  roster_path_.string(), "--id",
+                                   id,                 "--cert",    certs.cert(id).string(), "--key",
+                                   certs.key(id).string(), "--ca",  certs.ca().string()};
+  auto it = data_.find(party);
+  DataSource source = it != data_.end() ? it->second : DataSource{};
+  if (source.csv) {
+    argv.insert(argv.end(), {"--data", source.csv->string()});
+  } else {
+    argv.insert(argv.end(), {"--users", std::to_string(source.users), "--seed", std::to_string(source.seed)});
+  }
+  argv.insert(argv.end(), {"--out", out_dir(id).string(), "--timeout", std::to_string(options_.timeout_seconds),
+                           "--log-level", options_.log_level});
+  return argv;
+}
+
+std::vector<std::string> Cluster::CoordinatorArgs() const {
+  const CertSet& certs = SharedCerts();
+  return {MPCSTATS_COORDINATOR_BIN,
+          "--roster",
+          roster_path_.string(),
+          "--cert",
+          certs.cert("coordinator").string(),
+          "--key",
+          certs.key("coordinator").string(),
+          "--ca",
+          certs.ca().string(),
+          "--out",
+          out_dir("coordinator").string(),
+          "--timeout",
+          std::to_string(options_.timeout_seconds),
+          "--log-level",
+          options_.log_level};
+}
+
+Process& Cluster::StartParty(int party) { return StartCustom(PartyId(party), PartyArgs(party)); }
+Process& Cluster::StartCoordinator() { return StartCustom("coordinator", CoordinatorArgs()); }
+
+void Cluster::StartAll() {
+  StartCoordinator();
+  for (int p = 1; p <= options_.num_parties; ++p) StartParty(p);
+}
+
+Process& Cluster::StartCustom(const std::string& name, const std::vector<std::string>& argv,
+                              const fs::path& stdin_path) {
+  if (processes_.count(name)) throw std::logic_error("process started twice: " + name);
+  if (!first_start_) first_start_ = std::chrono::steady_clock::now();
+  auto [it, inserted] = processes_.emplace(name, Process::Start(argv, dir_ / "logs" / (name + ".log"), stdin_path));
+  return it->second;
+}
+
+std::optional<int> Cluster::Wait(const std::string& name) {
+  Process& p = process(name);
+  auto deadline = first_start_.value_or(std::chrono::steady_clock::now()) + cap();
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  std::optional<int> status = p.WaitFor(std::max(left, std::chrono::milliseconds(0)));
+  if (!status) {
+    p.KillAndReap();
+    killed_at_cap_[name] = true;
+  }
+  return status;
+}
+
+bool Cluster::WaitAll(const std::vector<std::string>& names) {
+  std::vector<std::string> selected = names.empty() ? process_names() : names;
+  // Polls every process in turn, so each one's end time is noticed within a few milliseconds.
+  auto deadline = first_start_.value_or(std::chrono::steady_clock::now()) + cap();
+  while (true) {
+    bool running = false;
+    for (const std::string& name : selected) {
+      if (!process(name).Poll()) running = true;
+    }
+    if (!running) return true;
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  for (const std::string& name : selected) {
+    Process& process = this->process(name);
+    if (!process.finished()) {
+      process.KillAndReap();
+      killed_at_cap_[name] = true;
+    }
+  }
+  return false;
+}
+
+std::optional<int> Cluster::exit_code(const std::string& name) const {
+  auto it = processes_.find(name);
+  if (it == processes_.end() || !it->second.finished() || killed_at_cap_.count(name)) return std::nullopt;
+  return it->second.status();
+}
+
+Process& Cluster::process(const std::string& name) {
+  auto it = processes_.find(name);
+  if (it == processes_.end()) throw std::logic_error("no process named " + name);
+  return it->second;
+}
+
+std::vector<std::string> Cluster::process_names() const {
+  std::vector<std::string> names;
+  for (const auto& [name, process] : processes_) names.push_back(name);
+  return names;
+}
+
+std::string Cluster::Log(const std::string& name) const { return ReadFileOrEmpty(dir_ / "logs" / (name + ".log")); }
+
+std::optional<nlohmann::json> Cluster::RunJson() const {
+  if (!fs::exists(run_json_path())) return std::nullopt;
+  return nlohmann::json::parse(ReadFileOrEmpty(run_json_path()));
+}
+
+std::optional<nlohmann::json> Cluster::LocalJson(int party) const {
+  fs::path path = out_dir(PartyId(party)) / ("local_" + PartyId(party) + ".json");
+  if (!fs::exists(path)) return std::nullopt;
+  return nlohmann::json::parse(ReadFileOrEmpty(path));
+}
+
+std::vector<std::pair<std::string, fs::path>> Cluster::OutputFiles() const {
+  std::vector<std::pair<std::string, fs::path>> files;
+  if (!fs::exists(dir_ / "out")) return files;
+  for (const auto& owner : fs::directory_iterator(dir_ / "out")) {
+    if (!owner.is_directory()) continue;
+    for (const auto& entry : fs::recursive_directory_iterator(owner.path())) {
+      if (entry.is_regular_file()) files.emplace_back(owner.path().filename().string(), entry.path());
+    }
+  }
+  return files;
+}
+
+bool Cluster::PortsReleased() const {
+  std::vector<uint16_t> ports = {coordinator_port()};
+  for (int p = 1; p <= options_.num_parties; ++p) ports.push_back(party_port(p));
+  for (uint16_t port : ports) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return false;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(port);
+    // With SO_REUSEADDR, bind+listen succeed next to TIME_WAIT leftovers but not next to a listener.
+    bool free = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 && listen(fd, 1) == 0;
+    close(fd);
+    if (!free) return false;
+  }
+  return true;
+}
+
+std::string Cluster::Describe() const {
+  std::string text = "cluster dir " + dir_.string() + "\n";
+  for (const auto& [name, process] : processes_) {
+    auto code = exit_code(name);
+    text += "--- " + name + ": " +
+            (killed_at_cap_.count(name) ? std::string("killed at the cap")
+                                        : code ? "exit " + std::to_string(*code) : std::string("running")) +
+            (process.run_time() ? " after " + std::to_string(process.run_time()->count()) + " ms" : std::string()) +
+            "\n" + Tail(Log(name), 3000) + "\n";
+  }
+  return text;
+}
+
+}  // namespace mpcstats::e2e
