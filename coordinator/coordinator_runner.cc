@@ -5,7 +5,6 @@
 
 #include "common/core/coordinator_protocol.h"
 #include "common/core/messages.h"
-#include "common/core/party_protocol.h"
 #include "common/core/phase_timer.h"
 #include "common/core/secure_random.h"
 #include "common/net/acceptor.h"
@@ -38,8 +37,7 @@ class CoordinatorSession {
  public:
   CoordinatorSession(const CoordinatorRunConfig& config, report::RunReport* report)
       : config_(config),
-        layout_{config.roster.categories.size(), config.roster.num_parties()},
-        protocol_(config.roster, layout_),
+        protocol_(config.roster, config.parameters),
         run_id_(NewRunId()),
         report_(report) {}
 
@@ -71,8 +69,14 @@ class CoordinatorSession {
     std::vector<awaitable<Status>> receives;
     for (auto& [id, channel] : parties_) receives.push_back(ReceivePartialSum(channel));
     if (Status s = co_await net::RunConcurrently(std::move(receives)); !s.ok()) co_return s;
-    auto result = protocol_.Result();
-    if (!result.ok()) co_return result.status();
+    if (Status s = protocol_.VerifyTotals(); !s.ok()) co_return s;
+    if (config_.parameters.workload == core::WorkloadKind::kVisits) {
+      auto result = protocol_.VisitsResult();
+      if (!result.ok()) co_return result.status();
+      report_->result = std::move(result).value();
+    } else {
+      report_->vector_sums.assign(protocol_.Payload().begin(), protocol_.Payload().end());
+    }
     timer_.EndPhase(core::kPhaseAggregation);
     spdlog::info("all partial sums received; totals revealed and self-check passed");
 
@@ -89,9 +93,9 @@ class CoordinatorSession {
     if (Status s = co_await net::RunConcurrently(std::move(metrics)); !s.ok()) co_return s;
 
     report_->run_id = run_id_;
-    report_->protocol = std::string(core::kProtocolFull);
+    report_->protocol = std::string(core::ProtocolName(config_.parameters.protocol));
+    report_->workload = std::string(core::WorkloadName(config_.parameters.workload));
     report_->roster = &config_.roster;
-    report_->result = std::move(result).value();
     report_->processes[std::string(core::kCoordinatorId)] = Measure();
     co_return Status::Ok();
   }
@@ -121,12 +125,17 @@ class CoordinatorSession {
   }
 
   awaitable<Status> ReceivePartialSum(std::shared_ptr<net::Channel> channel) {
-    auto message = co_await channel->Receive(PartyWait(config_.timeout));
-    if (!message.ok()) co_return message.status();
-    if (Status s = core::CheckEnvelope(*message, run_id_, channel->peer_id(), {Envelope::kPartialSum}); !s.ok()) {
-      co_return s;
+    // The first chunk may take the parties' whole share phase; later chunks follow at once.
+    auto wait = PartyWait(config_.timeout);
+    while (!protocol_.PartyComplete(channel->peer_id())) {
+      auto message = co_await channel->Receive(wait);
+      if (!message.ok()) co_return message.status();
+      if (Status s = core::CheckEnvelope(*message, run_id_, channel->peer_id(), {Envelope::kPartialSum}); !s.ok()) {
+        co_return s;
+      }
+      if (Status s = protocol_.OnPartialSum(channel->peer_id(), message->partial_sum()); !s.ok()) co_return s;
+      wait = config_.timeout;
     }
-    if (Status s = protocol_.OnPartialSum(channel->peer_id(), message->partial_sum()); !s.ok()) co_return s;
     spdlog::info("partial sum received from {}", channel->peer_id());
     co_return Status::Ok();
   }
@@ -171,7 +180,6 @@ class CoordinatorSession {
   }
 
   const CoordinatorRunConfig& config_;
-  core::VectorLayout layout_;
   core::CoordinatorProtocol protocol_;
   std::string run_id_;
   report::RunReport* report_;

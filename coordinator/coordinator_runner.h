@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "common/core/coordinator_protocol.h"
 #include "common/core/roster.h"
 #include "common/core/status.h"
 #include "common/net/asio.h"
@@ -16,6 +17,7 @@ namespace mpcstats::coordinator {
 struct CoordinatorRunConfig {
   core::Roster roster;
   std::shared_ptr<net::ssl::context> tls;
+  core::RunParameters parameters;  // workload, protocol, chunk size
   std::chrono::milliseconds timeout{30000};
   std::string listen_address = "0.0.0.0";
 };

@@ -31,6 +31,10 @@ int main(int argc, char** argv) {
   double timeout_seconds = 30;
   std::string log_level = "info";
   std::string listen = "0.0.0.0";
+  std::string protocol = "seeded";
+  uint64_t vector_length = 0;
+  uint32_t chunk_values = mpcstats::core::kDefaultChunkValues;
+  std::string vector_out;
 
   CLI::App app{"mpcstats coordinator: adds up the parties' partial sums and publishes the result"};
   app.add_option("--roster", roster_path, "roster JSON listing the coordinator and every party")->required();
@@ -41,6 +45,14 @@ int main(int argc, char** argv) {
   app.add_option("--timeout", timeout_seconds, "seconds for every network wait")->check(CLI::Range(0.1, 86400.0));
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
   app.add_option("--listen", listen, "local address to accept party connections on");
+  app.add_option("--protocol", protocol, "seeded (parties exchange AES-CTR seeds) or full (full share vectors)")
+      ->check(CLI::IsMember({"seeded", "full"}));
+  app.add_option("--vector-length", vector_length,
+                 "large-vector workload: sum M values per party (0: the visits query); every party needs the same")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 31));
+  app.add_option("--chunk-values", chunk_values, "values per frame when vectors are streamed")
+      ->check(CLI::Range(1u, mpcstats::core::kDefaultChunkValues * 8));
+  app.add_option("--vector-out", vector_out, "vector workload: write the revealed sums here (little-endian uint64)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -65,6 +77,11 @@ int main(int argc, char** argv) {
   mpcstats::coordinator::CoordinatorRunConfig config{
       .roster = *roster,
       .tls = *tls,
+      .parameters = {.workload = vector_length > 0 ? mpcstats::core::WorkloadKind::kVector
+                                                   : mpcstats::core::WorkloadKind::kVisits,
+                     .payload_length = vector_length > 0 ? vector_length : roster->categories.size() + 1,
+                     .protocol = *mpcstats::core::ParseProtocolName(protocol),
+                     .chunk_values = chunk_values},
       .timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000)),
       .listen_address = listen,
   };
@@ -78,6 +95,13 @@ int main(int argc, char** argv) {
   if (Status s = mpcstats::report::WriteFileAtomically(run_json, json.dump(2) + "\n"); !s.ok()) {
     spdlog::error("{}", s.ToString());
     return mpcstats::core::kExitRunFailed;
+  }
+  if (!vector_out.empty()) {
+    const std::string bytes(reinterpret_cast<const char*>(report.vector_sums.data()), report.vector_sums.size() * 8);
+    if (Status s = mpcstats::report::WriteFileAtomically(vector_out, bytes); !s.ok()) {
+      spdlog::error("{}", s.ToString());
+      return mpcstats::core::kExitRunFailed;
+    }
   }
   std::cout << mpcstats::report::FormatRunTable(report) << std::flush;
   spdlog::info("result written to {}", run_json);

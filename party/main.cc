@@ -10,6 +10,7 @@
 #include "common/core/local_aggregates.h"
 #include "common/core/roster.h"
 #include "common/core/synthetic_data.h"
+#include "common/core/workload.h"
 #include "common/net/logging.h"
 #include "common/net/tls_context.h"
 #include "common/report/run_report.h"
@@ -31,6 +32,7 @@ struct Flags {
   double timeout_seconds = 30;
   std::string log_level = "info";
   std::string listen = "0.0.0.0";
+  uint64_t vector_length = 0;
 };
 
 int Fail(const Status& status) {
@@ -51,6 +53,24 @@ mpcstats::core::StatusOr<mpcstats::core::VisitTable> LoadVisits(const Flags& fla
   return mpcstats::core::ReadVisitsCsv(flags.data.front(), roster.categories, roster.districts);
 }
 
+int RunAndReport(const Flags& flags, const mpcstats::core::Roster& roster,
+                 std::shared_ptr<mpcstats::net::ssl::context> tls, std::vector<uint64_t> input) {
+  mpcstats::party::PartyRunConfig config{
+      .roster = roster,
+      .self_id = flags.id,
+      .tls = std::move(tls),
+      .input = std::move(input),
+      .timeout = std::chrono::milliseconds(static_cast<int64_t>(flags.timeout_seconds * 1000)),
+      .listen_address = flags.listen,
+  };
+  const Status status = mpcstats::party::RunParty(std::move(config));
+  if (!status.ok()) {
+    spdlog::error("run failed: {}", status.ToString());
+    return mpcstats::core::kExitRunFailed;
+  }
+  return mpcstats::core::kExitOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -65,7 +85,12 @@ int main(int argc, char** argv) {
   auto* users = app.add_option("--users", flags.users, "generate synthetic visits for this many users")
                     ->check(CLI::Range(uint64_t{1}, uint64_t{100'000'000}));
   app.add_option("--seed", flags.seed, "seed of the synthetic data (each party derives its own stream)");
+  auto* vector = app.add_option("--vector-length", flags.vector_length,
+                                "large-vector workload: contribute M values derived from --seed instead of visits")
+                     ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 31));
   data->excludes(users);
+  data->excludes(vector);
+  users->excludes(vector);
   app.add_option("--out", flags.out, "directory for local_<id>.json (this party's own result, never sent)");
   app.add_option("--timeout", flags.timeout_seconds, "seconds for every network wait")
       ->check(CLI::Range(0.1, 86400.0));
@@ -79,8 +104,8 @@ int main(int argc, char** argv) {
     std::cerr << "mpcstats-party: USAGE: " << e.what() << "\n";
     return mpcstats::core::kExitBadInput;
   }
-  if (flags.data.empty() && flags.users == 0) {
-    return Fail(Status(Code::kUsage, "give --data FILE.csv or --users U --seed S"));
+  if (flags.data.empty() && flags.users == 0 && flags.vector_length == 0) {
+    return Fail(Status(Code::kUsage, "give --data FILE.csv, --users U --seed S, or --vector-length M --seed S"));
   }
   if (Status s = mpcstats::net::SetUpLogging(flags.id, flags.log_level); !s.ok()) return Fail(s);
 
@@ -91,6 +116,12 @@ int main(int argc, char** argv) {
   if (index < 0) return Fail(Status(Code::kBadInput, "--id '" + flags.id + "' is not a party in " + flags.roster));
   auto tls = mpcstats::net::MakeTlsContext(flags.tls, flags.id);
   if (!tls.ok()) return Fail(tls.status());
+  if (flags.vector_length > 0) {
+    auto input = mpcstats::core::MakeVectorPayload(flags.vector_length, flags.seed, static_cast<size_t>(index));
+    mpcstats::core::AppendCheckVector(&input, static_cast<size_t>(index), roster->num_parties());
+    spdlog::info("{}: vector workload of {} values", flags.id, flags.vector_length);
+    return RunAndReport(flags, *roster, *tls, std::move(input));
+  }
   auto visits = LoadVisits(flags, *roster, static_cast<size_t>(index));
   if (!visits.ok()) return Fail(visits.status());
 
@@ -103,19 +134,7 @@ int main(int argc, char** argv) {
   spdlog::info("{}: {} visits of {} users loaded; local result written to {}", flags.id, visits->size(), local.users,
                local_path);
 
-  mpcstats::party::PartyRunConfig config{
-      .roster = *roster,
-      .self_id = flags.id,
-      .tls = *tls,
-      .input = mpcstats::core::EncodeInput(local, {roster->categories.size(), roster->num_parties()},
-                                           static_cast<size_t>(index)),
-      .timeout = std::chrono::milliseconds(static_cast<int64_t>(flags.timeout_seconds * 1000)),
-      .listen_address = flags.listen,
-  };
-  const Status status = mpcstats::party::RunParty(std::move(config));
-  if (!status.ok()) {
-    spdlog::error("run failed: {}", status.ToString());
-    return mpcstats::core::kExitRunFailed;
-  }
-  return mpcstats::core::kExitOk;
+  return RunAndReport(flags, *roster, *tls,
+                      mpcstats::core::EncodeInput(local, {roster->categories.size(), roster->num_parties()},
+                                                  static_cast<size_t>(index)));
 }

@@ -54,12 +54,9 @@ class PartySession {
     timer_.EndPhase(core::kPhaseConnect);
     if (Status s = co_await ExchangeShares(); !s.ok()) co_return s;
     timer_.EndPhase(core::kPhaseShares);
-    auto partial = protocol_.MakePartialSum();
-    if (!partial.ok()) co_return partial.status();
-    timer_.EndPhase(core::kPhaseSumming);
     // Peer links are done: close them now so their byte counts are final.
     for (auto& [id, channel] : peers_) channel->Close();
-    co_return co_await ReportToCoordinator(std::move(partial).value());
+    co_return co_await ReportToCoordinator();
   }
 
   awaitable<Status> JoinCoordinator() {
@@ -150,36 +147,88 @@ class PartySession {
   }
 
   awaitable<Status> ExchangeShares() {
-    auto shares = protocol_.MakeShares(rng_);
-    if (!shares.ok()) co_return shares.status();
-    spdlog::info("{}: sending one share vector to each of {} peers", config_.self_id, peers_.size());
     std::vector<awaitable<Status>> tasks;
-    for (auto& [peer_id, share] : *shares) {
-      tasks.push_back(SendShares(peers_.at(peer_id), std::move(share)));
-      tasks.push_back(ReceiveShares(peers_.at(peer_id)));
+    if (protocol_.protocol() == core::ProtocolKind::kSeeded) {
+      auto seeds = protocol_.MakeSeeds();
+      if (!seeds.ok()) co_return seeds.status();
+      spdlog::info("{}: sending one seed to each of {} peers (protocol seeded)", config_.self_id, peers_.size());
+      for (auto& [peer_id, seed] : *seeds) {
+        Envelope message = core::MakeEnvelope(run_id_, config_.self_id);
+        *message.mutable_seed_share() = std::move(seed);
+        tasks.push_back(peers_.at(peer_id)->Send(std::move(message), config_.timeout));
+        tasks.push_back(ReceiveShares(peers_.at(peer_id), 1));
+      }
+    } else {
+      spdlog::info("{}: sending {} share chunk(s) to each of {} peers (protocol full)", config_.self_id,
+                   protocol_.num_chunks(), peers_.size());
+      tasks.push_back(SendShareChunks());
+      for (auto& [peer_id, channel] : peers_) tasks.push_back(ReceiveShares(channel, protocol_.num_chunks()));
     }
     co_return co_await net::RunConcurrently(std::move(tasks));
   }
 
-  awaitable<Status> SendShares(std::shared_ptr<net::Channel> channel, core::ShareVector share) {
-    Envelope message = core::MakeEnvelope(run_id_, config_.self_id);
-    message.mutable_shares()->mutable_values()->Add(share.begin(), share.end());
-    co_return co_await channel->Send(std::move(message), config_.timeout);
-  }
-
-  awaitable<Status> ReceiveShares(std::shared_ptr<net::Channel> channel) {
-    auto message = co_await channel->Receive(config_.timeout);
-    if (!message.ok()) co_return message.status();
-    if (Status s = core::CheckEnvelope(*message, run_id_, channel->peer_id(), {Envelope::kShares}); !s.ok()) {
-      co_return s;
+  // One chunk at a time to every peer at once: memory stays at N-1 chunks however long the vector.
+  awaitable<Status> SendShareChunks() {
+    for (size_t index = 0; index < protocol_.num_chunks(); ++index) {
+      auto chunks = protocol_.MakeShareChunk(index, rng_);
+      if (!chunks.ok()) co_return chunks.status();
+      std::vector<awaitable<Status>> sends;
+      for (auto& [peer_id, chunk] : *chunks) {
+        Envelope message = core::MakeEnvelope(run_id_, config_.self_id);
+        *message.mutable_shares() = std::move(chunk);
+        sends.push_back(peers_.at(peer_id)->Send(std::move(message), config_.timeout));
+      }
+      if (Status s = co_await net::RunConcurrently(std::move(sends)); !s.ok()) co_return s;
     }
-    co_return protocol_.OnShares(channel->peer_id(), message->shares());
+    co_return Status::Ok();
   }
 
-  awaitable<Status> ReportToCoordinator(wire::PartialSum partial) {
-    Envelope message = core::MakeEnvelope(run_id_, config_.self_id);
-    *message.mutable_partial_sum() = std::move(partial);
-    if (Status s = co_await coordinator_->Send(std::move(message), config_.timeout); !s.ok()) co_return s;
+  awaitable<Status> ReceiveShares(std::shared_ptr<net::Channel> channel, size_t messages) {
+    const bool seeded = protocol_.protocol() == core::ProtocolKind::kSeeded;
+    for (size_t i = 0; i < messages; ++i) {
+      auto message = co_await channel->Receive(config_.timeout);
+      if (!message.ok()) co_return message.status();
+      const auto expected = seeded ? Envelope::kSeedShare : Envelope::kShares;
+      if (Status s = core::CheckEnvelope(*message, run_id_, channel->peer_id(), {expected}); !s.ok()) co_return s;
+      Status s = seeded ? protocol_.OnSeed(channel->peer_id(), message->seed_share())
+                        : protocol_.OnShareChunk(channel->peer_id(), message->shares());
+      if (!s.ok()) co_return s;
+    }
+    co_return Status::Ok();
+  }
+
+  // Streams the partial sum chunk by chunk; the next chunk is computed (seeded: PRG expansion)
+  // while the previous one is on its way.
+  awaitable<Status> SendPartialSum() {
+    auto executor = co_await net::asio::this_coro::executor;
+    std::shared_ptr<net::Gate> in_flight;
+    auto in_flight_status = std::make_shared<Status>();
+    Clock::duration summing{};
+    for (size_t index = 0; index < protocol_.num_chunks(); ++index) {
+      const auto started = Clock::now();
+      auto chunk = protocol_.MakePartialSumChunk(index);
+      summing += Clock::now() - started;
+      if (!chunk.ok()) co_return chunk.status();
+      Envelope message = core::MakeEnvelope(run_id_, config_.self_id);
+      *message.mutable_partial_sum() = std::move(chunk).value();
+      if (in_flight) {
+        co_await in_flight->Wait(Clock::time_point::max());  // bounded by the send's own timeout
+        if (!in_flight_status->ok()) co_return *in_flight_status;
+      }
+      in_flight = std::make_shared<net::Gate>(executor);
+      net::asio::co_spawn(executor, coordinator_->Send(std::move(message), config_.timeout),
+                          [gate = in_flight, in_flight_status](std::exception_ptr, Status status) {
+                            *in_flight_status = std::move(status);
+                            gate->Open();
+                          });
+    }
+    if (in_flight) co_await in_flight->Wait(Clock::time_point::max());
+    timer_.Record(core::kPhaseSumming, std::chrono::duration<double>(summing).count());
+    co_return *in_flight_status;
+  }
+
+  awaitable<Status> ReportToCoordinator() {
+    if (Status s = co_await SendPartialSum(); !s.ok()) co_return s;
     spdlog::info("{}: partial sum sent to the coordinator", config_.self_id);
 
     co_await coordinator_verdict_->Wait(Clock::time_point::max());  // bounded by the watcher's timeout

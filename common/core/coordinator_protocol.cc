@@ -5,13 +5,14 @@
 #include <algorithm>
 
 #include "common/core/messages.h"
-#include "common/core/party_protocol.h"
 #include "common/core/sharing.h"
 
 namespace mpcstats::core {
 
-CoordinatorProtocol::CoordinatorProtocol(const Roster& roster, VectorLayout layout)
-    : roster_digest_(roster.Digest()), layout_(layout), totals_(layout.size(), 0) {
+CoordinatorProtocol::CoordinatorProtocol(const Roster& roster, RunParameters parameters)
+    : roster_digest_(roster.Digest()),
+      parameters_(parameters),
+      totals_(parameters.payload_length + roster.num_parties(), 0) {
   for (const auto& party : roster.parties) party_ids_.push_back(party.id);
 }
 
@@ -19,38 +20,64 @@ wire::Start CoordinatorProtocol::MakeStart() const {
   wire::Start start;
   start.set_num_parties(static_cast<uint32_t>(party_ids_.size()));
   start.set_roster_digest(roster_digest_);
-  start.set_vector_length(static_cast<uint32_t>(layout_.size()));
-  start.set_protocol(std::string(kProtocolFull));
+  start.set_vector_length(totals_.size());
+  start.set_protocol(std::string(ProtocolName(parameters_.protocol)));
+  start.set_chunk_values(parameters_.chunk_values);
+  start.set_workload(std::string(WorkloadName(parameters_.workload)));
   return start;
 }
 
-Status CoordinatorProtocol::OnPartialSum(const std::string& from, const wire::PartialSum& sum) {
+Status CoordinatorProtocol::OnPartialSum(const std::string& from, const wire::PartialSum& chunk) {
   if (std::find(party_ids_.begin(), party_ids_.end(), from) == party_ids_.end()) {
     return Status(Code::kWrongSender, fmt::format("partial sum from '{}', who is not a party", SanitizeForLog(from, 64)));
   }
-  if (received_.count(from) != 0) {
+  uint64_t& received = received_[from];
+  if (received == totals_.size()) {
     return Status(Code::kDuplicateMessage, fmt::format("{} sent a second partial sum", from));
   }
-  if (static_cast<size_t>(sum.values_size()) != totals_.size()) {
-    return Status(Code::kInvalidShare,
-                  fmt::format("{} sent a partial sum of {} values, expected {}", from, sum.values_size(), totals_.size()));
+  const ChunkRange expected =
+      ChunkAt(totals_.size(), parameters_.chunk_values, static_cast<size_t>(received / parameters_.chunk_values));
+  if (chunk.offset() != expected.offset) {
+    return Status(Code::kInvalidShare, fmt::format("{} sent the partial sum chunk at offset {}, expected offset {} "
+                                                   "(cut or reordered transfer)",
+                                                   from, chunk.offset(), expected.offset));
   }
-  AddInto(totals_, std::span<const uint64_t>(sum.values().data(), totals_.size()));
-  received_.insert(from);
+  if (static_cast<uint64_t>(chunk.values_size()) != expected.count) {
+    return Status(Code::kInvalidShare, fmt::format("{} sent a partial sum chunk of {} values at offset {}, expected {}",
+                                                   from, chunk.values_size(), chunk.offset(), expected.count));
+  }
+  AddInto(std::span<uint64_t>(totals_.data() + expected.offset, expected.count),
+          std::span<const uint64_t>(chunk.values().data(), expected.count));
+  received += expected.count;
   return Status::Ok();
+}
+
+bool CoordinatorProtocol::PartyComplete(const std::string& id) const {
+  auto it = received_.find(id);
+  return it != received_.end() && it->second == totals_.size();
+}
+
+bool CoordinatorProtocol::Complete() const {
+  return std::all_of(party_ids_.begin(), party_ids_.end(), [this](const std::string& id) { return PartyComplete(id); });
 }
 
 std::vector<std::string> CoordinatorProtocol::Missing() const {
   std::vector<std::string> missing;
   for (const auto& id : party_ids_) {
-    if (received_.count(id) == 0) missing.push_back(id);
+    if (!PartyComplete(id)) missing.push_back(id);
   }
   return missing;
 }
 
-StatusOr<SeedResult> CoordinatorProtocol::Result() const {
+Status CoordinatorProtocol::VerifyTotals() const {
   if (!Complete()) return Status(Code::kUnexpectedMessage, "result requested before every partial sum arrived");
-  return DecodeTotals(totals_, layout_, party_ids_);
+  return VerifyCheckVector(std::span<const uint64_t>(totals_).subspan(parameters_.payload_length), party_ids_);
+}
+
+StatusOr<SeedResult> CoordinatorProtocol::VisitsResult() const {
+  if (Status s = VerifyTotals(); !s.ok()) return s;
+  const VectorLayout layout{parameters_.payload_length - 1, party_ids_.size()};
+  return DecodeTotals(totals_, layout, party_ids_);
 }
 
 }  // namespace mpcstats::core

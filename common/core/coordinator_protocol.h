@@ -1,39 +1,53 @@
-// The coordinator's side of the protocol, without I/O: it announces the run (Start), collects one
-// partial sum per party and reveals their sum. It never sees a party's input or shares.
+// The coordinator's side of the protocol, without I/O: it announces the run (Start), collects
+// every party's partial sum (chunk by chunk, in order) and reveals their sum. It never sees a
+// party's input or shares.
 #pragma once
 
-#include <set>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "common/core/local_aggregates.h"
+#include "common/core/party_protocol.h"
 #include "common/core/roster.h"
 #include "common/core/status.h"
+#include "common/core/workload.h"
 #include "proto/mpcstats.pb.h"
 
 namespace mpcstats::core {
 
+struct RunParameters {
+  WorkloadKind workload = WorkloadKind::kVisits;
+  uint64_t payload_length = 0;  // visits: categories + 1; vector: M
+  ProtocolKind protocol = ProtocolKind::kSeeded;
+  uint32_t chunk_values = kDefaultChunkValues;
+};
+
 class CoordinatorProtocol {
  public:
-  CoordinatorProtocol(const Roster& roster, VectorLayout layout);
+  CoordinatorProtocol(const Roster& roster, RunParameters parameters);
 
   wire::Start MakeStart() const;
-  // kWrongSender for a non-party, kDuplicateMessage for a second partial sum, kInvalidShare for a
-  // wrong length.
-  Status OnPartialSum(const std::string& from, const wire::PartialSum& sum);
-  bool Complete() const { return received_.size() == party_ids_.size(); }
+  // kWrongSender for a non-party; kDuplicateMessage for values past the end (a second partial
+  // sum); kInvalidShare for a chunk out of order or of the wrong length.
+  Status OnPartialSum(const std::string& from, const wire::PartialSum& chunk);
+  bool PartyComplete(const std::string& id) const;
+  bool Complete() const;
   std::vector<std::string> Missing() const;
-  // The revealed totals; only when Complete().
+  // Revealed totals, payload then check vector; only meaningful when Complete().
   const std::vector<uint64_t>& Totals() const { return totals_; }
-  // Decoded statistics, with the self-check vector verified.
-  StatusOr<SeedResult> Result() const;
+  // Checks the self-check vector (kCheckFailed names dropped or double-counted parties).
+  Status VerifyTotals() const;
+  // Decoded statistics of the visits workload.
+  StatusOr<SeedResult> VisitsResult() const;
+  std::span<const uint64_t> Payload() const { return {totals_.data(), parameters_.payload_length}; }
 
  private:
   std::string roster_digest_;
   std::vector<std::string> party_ids_;
-  VectorLayout layout_;
+  RunParameters parameters_;
   std::vector<uint64_t> totals_;
-  std::set<std::string> received_;
+  std::map<std::string, uint64_t> received_;  // values received per party
 };
 
 }  // namespace mpcstats::core

@@ -30,6 +30,36 @@ std::vector<uint64_t> EncodeInput(const LocalAggregates& local, const VectorLayo
   return input;
 }
 
+Status VerifyCheckVector(std::span<const uint64_t> check, const std::vector<std::string>& party_ids) {
+  if (check.size() != party_ids.size()) {
+    return Status(Code::kInternal, fmt::format("check vector of {} values for {} parties", check.size(), party_ids.size()));
+  }
+  // Every check entry must be exactly 1. List the bad ones by value (dropped parties first, then
+  // double counts), then by party index; values above N cannot be counts and are called corrupt.
+  std::vector<size_t> bad;
+  for (size_t i = 0; i < party_ids.size(); ++i) {
+    if (check[i] != 1) bad.push_back(i);
+  }
+  if (!bad.empty()) {
+    std::stable_sort(bad.begin(), bad.end(), [&](size_t a, size_t b) {
+      return check[a] < check[b];
+    });
+    std::string message = "check vector:";
+    for (size_t k = 0; k < bad.size(); ++k) {
+      const uint64_t value = check[bad[k]];
+      message += k == 0 ? " " : ", ";
+      if (value <= party_ids.size()) {
+        message += fmt::format("{} counted {} times", party_ids[bad[k]], value);
+      } else {
+        message += fmt::format("{} entry corrupt", party_ids[bad[k]]);
+      }
+    }
+    return Status(Code::kCheckFailed, std::move(message));
+  }
+
+  return Status::Ok();
+}
+
 StatusOr<SeedResult> DecodeTotals(std::span<const uint64_t> totals, const VectorLayout& layout,
                                   const std::vector<std::string>& party_ids) {
   if (totals.size() != layout.size()) {
@@ -41,28 +71,8 @@ StatusOr<SeedResult> DecodeTotals(std::span<const uint64_t> totals, const Vector
                                                layout.num_parties));
   }
 
-  // Every check entry must be exactly 1. List the bad ones by value (dropped parties first, then
-  // double counts), then by party index; values above N cannot be counts and are called corrupt.
-  std::vector<size_t> bad;
-  for (size_t i = 0; i < layout.num_parties; ++i) {
-    if (totals[layout.check_offset() + i] != 1) bad.push_back(i);
-  }
-  if (!bad.empty()) {
-    std::stable_sort(bad.begin(), bad.end(), [&](size_t a, size_t b) {
-      return totals[layout.check_offset() + a] < totals[layout.check_offset() + b];
-    });
-    std::string message = "check vector:";
-    for (size_t k = 0; k < bad.size(); ++k) {
-      const uint64_t value = totals[layout.check_offset() + bad[k]];
-      message += k == 0 ? " " : ", ";
-      if (value <= layout.num_parties) {
-        message += fmt::format("{} counted {} times", party_ids[bad[k]], value);
-      } else {
-        message += fmt::format("{} entry corrupt", party_ids[bad[k]]);
-      }
-    }
-    return Status(Code::kCheckFailed, std::move(message));
-  }
+  const auto check = totals.subspan(layout.check_offset(), layout.num_parties);
+  if (Status s = VerifyCheckVector(check, party_ids); !s.ok()) return s;
 
   SeedResult result;
   result.total_visits.assign(totals.begin(), totals.begin() + static_cast<ptrdiff_t>(layout.num_categories));

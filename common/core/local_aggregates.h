@@ -42,6 +42,10 @@ struct SeedResult {
   std::vector<double> average_visits_per_user;  // total_visits[c] / total_users (0 if no users)
 };
 
+// Every entry of the revealed check vector must be 1; kCheckFailed names the parties whose entry
+// is not ("party3 counted 0 times, party1 counted 2 times").
+Status VerifyCheckVector(std::span<const uint64_t> check, const std::vector<std::string>& party_ids);
+
 // Decodes revealed totals; Code::kCheckFailed names the parties whose check entry is not 1.
 StatusOr<SeedResult> DecodeTotals(std::span<const uint64_t> totals, const VectorLayout& layout,
                                   const std::vector<std::string>& party_ids);

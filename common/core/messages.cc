@@ -16,6 +16,7 @@ std::string_view BodyName(BodyCase body) {
     case wire::Envelope::kDone: return "Done";
     case wire::Envelope::kMetrics: return "Metrics";
     case wire::Envelope::kAbort: return "Abort";
+    case wire::Envelope::kSeedShare: return "SeedShare";
     case wire::Envelope::BODY_NOT_SET: return "(empty)";
   }
   return "(unknown)";

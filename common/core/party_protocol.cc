@@ -8,15 +8,35 @@
 
 namespace mpcstats::core {
 
+std::string_view ProtocolName(ProtocolKind kind) { return kind == ProtocolKind::kSeeded ? "seeded" : "full"; }
+
+StatusOr<ProtocolKind> ParseProtocolName(std::string_view name) {
+  if (name == "full") return ProtocolKind::kFull;
+  if (name == "seeded") return ProtocolKind::kSeeded;
+  return Status(Code::kBadInput, fmt::format("unknown protocol '{}' (expected full or seeded)", SanitizeForLog(name, 32)));
+}
+
+size_t NumChunks(uint64_t length, uint32_t chunk_values) {
+  return static_cast<size_t>((length + chunk_values - 1) / chunk_values);
+}
+
+ChunkRange ChunkAt(uint64_t length, uint32_t chunk_values, size_t index) {
+  const uint64_t offset = static_cast<uint64_t>(index) * chunk_values;
+  return {offset, offset >= length ? 0 : std::min<uint64_t>(chunk_values, length - offset)};
+}
+
 PartyProtocol::PartyProtocol(const Roster& roster, std::string self_id, std::vector<uint64_t> input)
     : self_id_(std::move(self_id)),
       roster_digest_(roster.Digest()),
       num_parties_(roster.num_parties()),
-      input_(std::move(input)) {
+      partial_(std::move(input)),
+      length_(partial_.size()) {
   for (const auto& party : roster.parties) {
     if (party.id != self_id_) peer_ids_.push_back(party.id);
   }
 }
+
+PartyProtocol::~PartyProtocol() = default;
 
 Status PartyProtocol::OnStart(const wire::Start& start) {
   if (phase_ != Phase::kWaitingStart) return Status(Code::kDuplicateMessage, "second Start from the coordinator");
@@ -27,57 +47,147 @@ Status PartyProtocol::OnStart(const wire::Start& start) {
   if (start.roster_digest() != roster_digest_) {
     return Status(Code::kBadInput, "coordinator's roster differs from ours (digest mismatch)");
   }
-  if (start.vector_length() != input_.size()) {
-    return Status(Code::kBadInput, fmt::format("coordinator expects vectors of {} values, ours has {}",
-                                               start.vector_length(), input_.size()));
+  if (start.vector_length() != length_) {
+    return Status(Code::kBadInput, fmt::format("coordinator expects vectors of {} values, ours has {} (same "
+                                               "workload and --vector-length on every process?)",
+                                               start.vector_length(), length_));
   }
-  if (start.protocol() != kProtocolFull) {
-    return Status(Code::kBadInput, fmt::format("unsupported protocol '{}'", SanitizeForLog(start.protocol(), 32)));
+  auto protocol = ParseProtocolName(start.protocol());
+  if (!protocol.ok()) return protocol.status();
+  if (start.chunk_values() == 0 || start.chunk_values() > kDefaultChunkValues * 8) {
+    return Status(Code::kBadInput, fmt::format("chunk size {} out of range", start.chunk_values()));
   }
-  phase_ = Phase::kReadyToShare;
+  protocol_ = *protocol;
+  chunk_values_ = start.chunk_values();
+  phase_ = Phase::kSharing;
   return Status::Ok();
 }
 
-StatusOr<std::map<std::string, ShareVector>> PartyProtocol::MakeShares(RandomSource& rng) {
-  if (phase_ != Phase::kReadyToShare) return Status(Code::kUnexpectedMessage, "shares requested before Start");
-  std::vector<ShareVector> shares = SplitIntoShares(input_, num_parties_, rng);
-  // The plaintext input is not needed any more.
-  std::fill(input_.begin(), input_.end(), 0);
-  // shares[0..N-2] are uniformly random and go to the peers; the last one (input minus the
-  // others) stays here, so what any coalition of N-1 parties sees is uniform.
-  std::map<std::string, ShareVector> outgoing;
-  for (size_t i = 0; i < peer_ids_.size(); ++i) outgoing.emplace(peer_ids_[i], std::move(shares[i]));
-  partial_ = std::move(shares.back());
-  phase_ = Phase::kCollecting;
-  return outgoing;
-}
-
-Status PartyProtocol::OnShares(const std::string& from, const wire::ShareVector& shares) {
-  if (phase_ != Phase::kCollecting) {
-    return Status(Code::kUnexpectedMessage, fmt::format("{} sent shares before we were ready", from));
-  }
+Status PartyProtocol::CheckPeer(const std::string& from) const {
   if (std::find(peer_ids_.begin(), peer_ids_.end(), from) == peer_ids_.end()) {
     return Status(Code::kWrongSender, fmt::format("shares from '{}', who is not a peer", SanitizeForLog(from, 64)));
   }
-  if (received_.count(from) != 0) {
-    return Status(Code::kDuplicateMessage, fmt::format("{} sent its shares twice", from));
-  }
-  if (static_cast<size_t>(shares.values_size()) != partial_.size()) {
-    return Status(Code::kInvalidShare, fmt::format("{} sent {} share values, expected {}", from, shares.values_size(),
-                                                   partial_.size()));
-  }
-  AddInto(partial_, std::span<const uint64_t>(shares.values().data(), partial_.size()));
-  received_.insert(from);
   return Status::Ok();
 }
 
-StatusOr<wire::PartialSum> PartyProtocol::MakePartialSum() {
-  if (phase_ != Phase::kCollecting || !HasAllShares()) {
-    return Status(Code::kUnexpectedMessage, "partial sum requested before every share arrived");
+StatusOr<std::map<std::string, wire::ShareVector>> PartyProtocol::MakeShareChunk(size_t index, RandomSource& rng) {
+  if (phase_ != Phase::kSharing || protocol_ != ProtocolKind::kFull) {
+    return Status(Code::kUnexpectedMessage, "share chunks requested outside the full protocol's sharing phase");
   }
+  if (index != next_share_chunk_ || index >= num_chunks()) {
+    return Status(Code::kUnexpectedMessage, fmt::format("share chunk {} requested, next is {}", index, next_share_chunk_));
+  }
+  const ChunkRange range = ChunkAt(length_, chunk_values_, index);
+  std::span<uint64_t> own(partial_.data() + range.offset, range.count);
+  // Each peer gets a fresh uniformly random chunk; ours becomes input minus all of them, so any
+  // N-1 shares are uniform and independent of the input.
+  std::map<std::string, wire::ShareVector> outgoing;
+  for (const auto& peer : peer_ids_) {
+    wire::ShareVector& chunk = outgoing[peer];
+    chunk.set_offset(range.offset);
+    chunk.mutable_values()->Resize(static_cast<int>(range.count), 0);
+    std::span<uint64_t> values(chunk.mutable_values()->mutable_data(), range.count);
+    rng.Fill(values);
+    SubtractFrom(own, values);
+  }
+  ++next_share_chunk_;
+  return outgoing;
+}
+
+Status PartyProtocol::OnShareChunk(const std::string& from, const wire::ShareVector& chunk) {
+  if (Status s = CheckPeer(from); !s.ok()) return s;
+  if (phase_ != Phase::kSharing || protocol_ != ProtocolKind::kFull) {
+    return Status(Code::kUnexpectedMessage, fmt::format("{} sent a share chunk that is not expected now", from));
+  }
+  uint64_t& received = received_[from];
+  if (received == length_) return Status(Code::kDuplicateMessage, fmt::format("{} sent more shares than the vector holds", from));
+  const ChunkRange expected = ChunkAt(length_, chunk_values_, static_cast<size_t>(received / chunk_values_));
+  if (chunk.offset() != expected.offset) {
+    return Status(Code::kInvalidShare, fmt::format("{} sent the share chunk at offset {}, expected offset {} (cut or "
+                                                   "reordered transfer)",
+                                                   from, chunk.offset(), expected.offset));
+  }
+  if (static_cast<uint64_t>(chunk.values_size()) != expected.count) {
+    return Status(Code::kInvalidShare, fmt::format("{} sent a share chunk of {} values at offset {}, expected {}", from,
+                                                   chunk.values_size(), chunk.offset(), expected.count));
+  }
+  AddInto(std::span<uint64_t>(partial_.data() + expected.offset, expected.count),
+          std::span<const uint64_t>(chunk.values().data(), expected.count));
+  received += expected.count;
+  return Status::Ok();
+}
+
+StatusOr<std::map<std::string, wire::SeedShare>> PartyProtocol::MakeSeeds() {
+  if (phase_ != Phase::kSharing || protocol_ != ProtocolKind::kSeeded || seeds_made_) {
+    return Status(Code::kUnexpectedMessage, "seeds requested outside the seeded protocol's sharing phase");
+  }
+  std::map<std::string, wire::SeedShare> outgoing;
+  for (const auto& peer : peer_ids_) {
+    const AesKey key = NewRandomKey();
+    outgoing[peer].set_key(key.data(), key.size());
+    subtract_streams_.push_back(std::make_unique<AesCtrPrg>(key));
+  }
+  seeds_made_ = true;
+  return outgoing;
+}
+
+Status PartyProtocol::OnSeed(const std::string& from, const wire::SeedShare& seed) {
+  if (Status s = CheckPeer(from); !s.ok()) return s;
+  if (phase_ != Phase::kSharing || protocol_ != ProtocolKind::kSeeded) {
+    return Status(Code::kUnexpectedMessage, fmt::format("{} sent a seed that is not expected now", from));
+  }
+  if (received_.count(from) != 0) return Status(Code::kDuplicateMessage, fmt::format("{} sent its seed twice", from));
+  AesKey key{};
+  if (seed.key().size() != key.size()) {
+    return Status(Code::kInvalidShare, fmt::format("{} sent a seed of {} bytes, expected {}", from, seed.key().size(),
+                                                   key.size()));
+  }
+  std::copy(seed.key().begin(), seed.key().end(), key.begin());
+  add_streams_.push_back(std::make_unique<AesCtrPrg>(key));
+  received_[from] = 1;
+  return Status::Ok();
+}
+
+bool PartyProtocol::ReadyForPartialSum() const {
+  if (phase_ != Phase::kSharing) return false;
+  if (protocol_ == ProtocolKind::kSeeded) return seeds_made_ && received_.size() == peer_ids_.size();
+  if (next_share_chunk_ != num_chunks()) return false;
+  return std::all_of(peer_ids_.begin(), peer_ids_.end(), [this](const std::string& peer) {
+    auto it = received_.find(peer);
+    return length_ == 0 || (it != received_.end() && it->second == length_);
+  });
+}
+
+StatusOr<wire::PartialSum> PartyProtocol::MakePartialSumChunk(size_t index) {
+  if (phase_ == Phase::kSharing && ReadyForPartialSum()) phase_ = Phase::kSumming;
+  if (phase_ != Phase::kSumming) {
+    return Status(Code::kUnexpectedMessage, "partial sum requested before every share went out and came in");
+  }
+  if (index != next_partial_chunk_ || index >= num_chunks()) {
+    return Status(Code::kUnexpectedMessage,
+                  fmt::format("partial sum chunk {} requested, next is {}", index, next_partial_chunk_));
+  }
+  const ChunkRange range = ChunkAt(length_, chunk_values_, index);
   wire::PartialSum sum;
-  sum.mutable_values()->Add(partial_.begin(), partial_.end());
-  phase_ = Phase::kDone;
+  sum.set_offset(range.offset);
+  sum.mutable_values()->Resize(static_cast<int>(range.count), 0);
+  std::span<uint64_t> out(sum.mutable_values()->mutable_data(), range.count);
+  std::copy_n(partial_.begin() + static_cast<ptrdiff_t>(range.offset), range.count, out.begin());
+  if (protocol_ == ProtocolKind::kSeeded) {
+    // Expand every stream over this range only: memory stays at one chunk per stream.
+    std::vector<uint64_t> stream(range.count);
+    for (auto& prg : subtract_streams_) {
+      prg->Fill(stream);
+      SubtractFrom(out, stream);
+    }
+    for (auto& prg : add_streams_) {
+      prg->Fill(stream);
+      AddInto(out, stream);
+    }
+  }
+  // The plaintext input of this range is not needed any more.
+  std::fill_n(partial_.begin() + static_cast<ptrdiff_t>(range.offset), range.count, 0);
+  if (++next_partial_chunk_ == num_chunks()) phase_ = Phase::kDone;
   return sum;
 }
 

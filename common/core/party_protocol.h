@@ -1,14 +1,19 @@
 // The party's side of the protocol, as a state machine without I/O: the network layer feeds it
-// messages and sends what it returns. Steps (the seed's four):
-//   1. Start arrives: check the run's parameters against our own roster and input.
-//   2. MakeShares: split the input vector into N additive shares; keep ours, one per peer.
-//   3. OnShares from every peer: add each received share into our partial sum.
-//   4. MakePartialSum: the only value that goes to the coordinator.
-// Misuse (calling steps out of order) returns kUnexpectedMessage; nothing is sent twice.
+// messages and sends what it returns. The seed's four steps:
+//   1. OnStart: check the run's parameters against our roster and input.
+//   2. Shares out:  "full":   MakeShareChunk for chunk 0, 1, ...: one uniformly random chunk per
+//                             peer; our own share of that range is the input minus them.
+//                   "seeded": MakeSeeds: one fresh AES key per peer; the peer's share of our
+//                             input is the AES-CTR stream under it, ours is input minus streams.
+//   3. Shares in:   OnShareChunk / OnSeed from every peer, in order, each checked.
+//   4. MakePartialSumChunk for chunk 0, 1, ...: the only values that go to the coordinator.
+// Vectors travel in chunks, so frames stay bounded whatever the vector length. Memory: the input
+// vector plus, for "full", nothing more (shares are added in place), for "seeded", one chunk.
+// Misuse (steps out of order) returns an error; nothing is produced twice.
 #pragma once
 
 #include <map>
-#include <set>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -20,33 +25,64 @@
 
 namespace mpcstats::core {
 
-inline constexpr std::string_view kProtocolFull = "full";
+enum class ProtocolKind { kFull, kSeeded };
+std::string_view ProtocolName(ProtocolKind kind);
+StatusOr<ProtocolKind> ParseProtocolName(std::string_view name);
+
+// 1 MiB of ring elements per frame.
+inline constexpr uint32_t kDefaultChunkValues = 1u << 17;
+
+// Chunk `index` of a vector of `length` values cut in chunks of `chunk_values`.
+struct ChunkRange {
+  uint64_t offset = 0;
+  uint64_t count = 0;
+};
+size_t NumChunks(uint64_t length, uint32_t chunk_values);
+ChunkRange ChunkAt(uint64_t length, uint32_t chunk_values, size_t index);
 
 class PartyProtocol {
  public:
-  // `input` is this party's encoded input vector (see local_aggregates.h).
+  // `input` is this party's encoded input vector: payload followed by the check vector.
   PartyProtocol(const Roster& roster, std::string self_id, std::vector<uint64_t> input);
+  ~PartyProtocol();
 
   Status OnStart(const wire::Start& start);
-  // Shares for each peer id. Our own share starts the partial sum.
-  StatusOr<std::map<std::string, ShareVector>> MakeShares(RandomSource& rng);
-  Status OnShares(const std::string& from, const wire::ShareVector& shares);
-  bool HasAllShares() const { return received_.size() + 1 == num_parties_; }
-  StatusOr<wire::PartialSum> MakePartialSum();
-
+  ProtocolKind protocol() const { return protocol_; }
+  size_t num_chunks() const { return NumChunks(length_, chunk_values_); }
   const std::vector<std::string>& peer_ids() const { return peer_ids_; }
 
+  // "full" only; chunks in order 0, 1, ...
+  StatusOr<std::map<std::string, wire::ShareVector>> MakeShareChunk(size_t index, RandomSource& rng);
+  Status OnShareChunk(const std::string& from, const wire::ShareVector& chunk);
+
+  // "seeded" only.
+  StatusOr<std::map<std::string, wire::SeedShare>> MakeSeeds();
+  Status OnSeed(const std::string& from, const wire::SeedShare& seed);
+
+  // True once every share has gone out and every peer's share has come in.
+  bool ReadyForPartialSum() const;
+  // Chunks in order 0, 1, ...; after the last one the protocol is done.
+  StatusOr<wire::PartialSum> MakePartialSumChunk(size_t index);
+
  private:
-  enum class Phase { kWaitingStart, kReadyToShare, kCollecting, kDone };
+  enum class Phase { kWaitingStart, kSharing, kSumming, kDone };
+  Status CheckPeer(const std::string& from) const;
 
   std::string self_id_;
   std::string roster_digest_;
   size_t num_parties_;
   std::vector<std::string> peer_ids_;
-  std::vector<uint64_t> input_;
-  ShareVector partial_;
-  std::set<std::string> received_;
+  std::vector<uint64_t> partial_;  // starts as the input; shares are subtracted/added in place
+  uint64_t length_;
+  ProtocolKind protocol_ = ProtocolKind::kFull;
+  uint32_t chunk_values_ = kDefaultChunkValues;
   Phase phase_ = Phase::kWaitingStart;
+  size_t next_share_chunk_ = 0;                 // full: next chunk to send
+  std::map<std::string, uint64_t> received_;   // full: values received per peer; seeded: 1 per seed
+  bool seeds_made_ = false;
+  std::vector<std::unique_ptr<AesCtrPrg>> subtract_streams_;  // seeded: peers' shares of our input
+  std::vector<std::unique_ptr<AesCtrPrg>> add_streams_;       // seeded: our shares of peers' inputs
+  size_t next_partial_chunk_ = 0;
 };
 
 }  // namespace mpcstats::core

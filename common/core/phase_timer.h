@@ -19,6 +19,8 @@ class PhaseTimer {
     seconds_[name] += std::chrono::duration<double>(now - phase_start_).count();
     phase_start_ = now;
   }
+  // Adds time measured separately (work interleaved with another phase).
+  void Record(const std::string& name, double seconds) { seconds_[name] += seconds; }
   // Starts timing a new phase without recording the time since the last one.
   void Restart() { phase_start_ = Clock::now(); }
   // Phases so far plus "total" (since construction).

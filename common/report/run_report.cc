@@ -3,6 +3,7 @@
 #include "common/core/phase_timer.h"
 
 #include <fmt/format.h>
+#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -73,6 +74,15 @@ std::map<std::string, double> RunPhases(const RunReport& report) {
 
 }  // namespace
 
+std::string Sha256Hex(std::span<const uint64_t> values) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(values.data(), values.size_bytes(), digest, &size, EVP_sha256(), nullptr);
+  std::string hex;
+  for (unsigned int i = 0; i < size; ++i) hex += fmt::format("{:02x}", digest[i]);
+  return hex;
+}
+
 nlohmann::json RunReportJson(const RunReport& report) {
   const auto& categories = report.roster->categories;
   nlohmann::json j;
@@ -81,14 +91,22 @@ nlohmann::json RunReportJson(const RunReport& report) {
   j["parties"] = report.roster->num_parties();
   auto& ids = j["party_ids"] = nlohmann::json::array();
   for (const auto& p : report.roster->parties) ids.push_back(p.id);
+  j["workload"] = report.workload;
   j["categories"] = categories;
-  auto& visits = j["total_visits"] = nlohmann::json::object();
-  auto& averages = j["average_visits_per_user"] = nlohmann::json::object();
-  for (size_t c = 0; c < categories.size(); ++c) {
-    visits[categories[c]] = report.result.total_visits[c];
-    averages[categories[c]] = report.result.average_visits_per_user[c];
+  if (report.workload == "vector") {
+    j["vector_length"] = report.vector_sums.size();
+    j["vector_sums_sha256"] = Sha256Hex(report.vector_sums);
+    auto& head = j["vector_sums_head"] = nlohmann::json::array();
+    for (size_t i = 0; i < std::min<size_t>(report.vector_sums.size(), 8); ++i) head.push_back(report.vector_sums[i]);
+  } else {
+    auto& visits = j["total_visits"] = nlohmann::json::object();
+    auto& averages = j["average_visits_per_user"] = nlohmann::json::object();
+    for (size_t c = 0; c < categories.size(); ++c) {
+      visits[categories[c]] = report.result.total_visits[c];
+      averages[categories[c]] = report.result.average_visits_per_user[c];
+    }
+    j["total_users"] = report.result.total_users;
   }
-  j["total_users"] = report.result.total_users;
 
   auto& metrics = j["metrics"];
   for (const char* key : {"wire_bytes_sent", "wire_bytes_received", "payload_bytes_sent", "payload_bytes_received",
@@ -108,16 +126,25 @@ nlohmann::json RunReportJson(const RunReport& report) {
   return j;
 }
 
-std::string FormatRunTable(const RunReport& report) {
+static std::string FormatVisitsTable(const RunReport& report) {
   const auto& categories = report.roster->categories;
-  std::string out = fmt::format("SMPC result over {} parties (run {}, protocol {})\n", report.roster->num_parties(),
-                                report.run_id, report.protocol);
-  out += fmt::format("{:<14} {:>14} {:>16}\n", "category", "total visits", "visits per user");
+  std::string out = fmt::format("{:<14} {:>14} {:>16}\n", "category", "total visits", "visits per user");
   for (size_t c = 0; c < categories.size(); ++c) {
     out += fmt::format("{:<14} {:>14} {:>16.4f}\n", categories[c], report.result.total_visits[c],
                        report.result.average_visits_per_user[c]);
   }
   out += fmt::format("{:<14} {:>14}\n\n", "users", report.result.total_users);
+  return out;
+}
+
+std::string FormatRunTable(const RunReport& report) {
+  std::string out = fmt::format("SMPC result over {} parties (run {}, protocol {}, workload {})\n",
+                                report.roster->num_parties(), report.run_id, report.protocol, report.workload);
+  if (report.workload == "vector") {
+    out += fmt::format("{} sums revealed, SHA-256 {}\n\n", report.vector_sums.size(), Sha256Hex(report.vector_sums));
+  } else {
+    out += FormatVisitsTable(report);
+  }
   out += "phase                  seconds\n";
   for (const auto& [phase, seconds] : RunPhases(report)) out += fmt::format("{:<20} {:>9.4f}\n", phase, seconds);
   out += fmt::format("\n{:<12} {:>14} {:>14} {:>14} {:>12}\n", "process", "wire sent KB", "wire recv KB",

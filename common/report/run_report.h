@@ -2,6 +2,7 @@
 #pragma once
 
 #include <map>
+#include <span>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -31,10 +32,15 @@ wire::Metrics ToWire(const ProcessMetrics& metrics);
 struct RunReport {
   std::string run_id;
   std::string protocol;
+  std::string workload = "visits";
   const core::Roster* roster = nullptr;
-  core::SeedResult result;
+  core::SeedResult result;            // workload "visits"
+  std::vector<uint64_t> vector_sums;  // workload "vector": the M revealed sums
   std::map<std::string, ProcessMetrics> processes;  // "coordinator", "party1", ...
 };
+
+// Hex SHA-256 of the values as little-endian bytes (how run.json identifies a revealed vector).
+std::string Sha256Hex(std::span<const uint64_t> values);
 
 // run.json: parties, categories, total_visits, total_users, average_visits_per_user, metrics.
 nlohmann::json RunReportJson(const RunReport& report);

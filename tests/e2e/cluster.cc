@@ -11,6 +11,8 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <random>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -49,8 +51,13 @@ class ScopedDir {
 
 std::unique_ptr<CertSet> GenerateCerts(const ScopedDir& dir) {
   fs::path out = dir.path() / "certs";
-  std::vector<std::string> argv = {std::string(MPCSTATS_SOURCE_DIR) + "/scripts/gen-certs.sh", "--out", out.string(),
-                                   "--parties", std::to_string(kMaxParties), "--days", "2"};
+  std::vector<std::string> argv = {std::string(MPCSTATS_SOURCE_DIR) + "/scripts/gen-certs.sh",
+                                   "--out",
+                                   out.string(),
+                                   "--parties",
+                                   std::to_string(kMaxParties),
+                                   "--days",
+                                   "2"};
   fs::path log = dir.path() / "gen-certs.log";
   std::optional<int> status = RunToCompletion(argv, log, std::chrono::seconds(120));
   if (status != 0) {
@@ -82,33 +89,84 @@ const CertSet& ForeignCerts() {
 
 const std::vector<std::string>& ReasonCodes() {
   static const std::vector<std::string> kCodes = {
-      "PEER_MISSING",  "TIMEOUT",     "CERT_UNTRUSTED",     "IDENTITY_MISMATCH", "FRAME_TOO_LARGE",
-      "BAD_FRAME",     "WRONG_RUN",   "WRONG_SENDER",       "UNEXPECTED_MESSAGE", "DUPLICATE_MESSAGE",
-      "INVALID_SHARE", "CHECK_FAILED", "ABORTED",           "BAD_INPUT",          "USAGE"};
+      "PEER_MISSING",  "TIMEOUT",      "CERT_UNTRUSTED", "IDENTITY_MISMATCH",  "FRAME_TOO_LARGE",
+      "BAD_FRAME",     "WRONG_RUN",    "WRONG_SENDER",   "UNEXPECTED_MESSAGE", "DUPLICATE_MESSAGE",
+      "INVALID_SHARE", "CHECK_FAILED", "ABORTED",        "BAD_INPUT",          "USAGE"};
   return kCodes;
 }
 
+namespace {
+
+// Binds a loopback TCP socket to `port` (0: any); returns the fd and the bound port, or -1.
+int BindLoopback(uint16_t port, uint16_t* bound) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  socklen_t len = sizeof(addr);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    close(fd);
+    return -1;
+  }
+  *bound = ntohs(addr.sin_port);
+  return fd;
+}
+
+}  // namespace
+
 std::vector<uint16_t> PickFreePorts(int count) {
+  // Ports below the kernel's ephemeral range, so that no outgoing connection of a process under
+  // test can take a roster port as its source port before the port's owner listens on it.
+  int ephemeral_low = 0, ephemeral_high = 0;
+  std::ifstream("/proc/sys/net/ipv4/ip_local_port_range") >> ephemeral_low >> ephemeral_high;
+  const int low = 10000;
+  const int high = ephemeral_low > low + 2000 ? ephemeral_low : 0;
   std::vector<int> fds;
   std::vector<uint16_t> ports;
-  for (int i = 0; i < count; ++i) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) throw std::runtime_error("socket() failed");
-    fds.push_back(fd);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    socklen_t len = sizeof(addr);
-    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-        getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      for (int f : fds) close(f);
-      throw std::runtime_error("could not bind a loopback port");
-    }
-    ports.push_back(ntohs(addr.sin_port));
+  std::mt19937 rng(std::random_device{}());
+  for (int attempt = 0; attempt < 1000 && static_cast<int>(ports.size()) < count; ++attempt) {
+    uint16_t wanted = high ? static_cast<uint16_t>(low + static_cast<int>(rng() % uint32_t(high - low))) : 0;
+    uint16_t bound = 0;
+    int fd = BindLoopback(wanted, &bound);
+    if (fd < 0) continue;
+    fds.push_back(fd);  // held until all are chosen, so the ports are distinct
+    ports.push_back(bound);
   }
   for (int fd : fds) close(fd);
+  if (static_cast<int>(ports.size()) < count) throw std::runtime_error("could not find free loopback ports");
   return ports;
+}
+
+bool HasEstablishedConnection(pid_t pid, uint16_t remote_port) {
+  // Socket inodes the process holds...
+  std::set<std::string> inodes;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec)) {
+    std::string target = fs::read_symlink(entry.path(), ec).string();
+    if (!ec && target.rfind("socket:[", 0) == 0) inodes.insert(target.substr(8, target.size() - 9));
+  }
+  if (inodes.empty()) return false;
+  // ...and one of them ESTABLISHED (01) to the remote port.
+  char wanted[8];
+  std::snprintf(wanted, sizeof(wanted), ":%04X", remote_port);
+  for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::ifstream in(table);
+    std::string line;
+    std::getline(in, line);
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::string slot, local, remote, state, queues, timer, retransmits, uid, timeout, inode;
+      fields >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >> timeout >> inode;
+      if (state == "01" && remote.size() >= 5 && remote.compare(remote.size() - 5, 5, wanted) == 0 &&
+          inodes.count(inode)) {
+        return true;
+      }
+    }
+  }
+  return false;
 }
 
 bool IsListening(uint16_t port) {
@@ -169,7 +227,8 @@ bool ContainsWholeNumber(const std::string& text, uint64_t number) {
     size_t end = pos + needle.size();
     bool after_ok = end >= text.size() || !IsNumberChar(text[end]);
     // "1237." at the end of a sentence is still the number 1237.
-    if (!after_ok && text[end] == '.' && (end + 1 >= text.size() || !std::isdigit(static_cast<unsigned char>(text[end + 1])))) {
+    if (!after_ok && text[end] == '.' &&
+        (end + 1 >= text.size() || !std::isdigit(static_cast<unsigned char>(text[end + 1])))) {
       after_ok = true;
     }
     if (before_ok && after_ok) return true;
@@ -188,7 +247,8 @@ Cluster::Cluster(Options options) : options_(std::move(options)) {
   for (int p = 1; p <= options_.num_parties; ++p) fs::create_directories(out_dir(PartyId(p)));
 
   std::vector<uint16_t> ports = PickFreePorts(options_.num_parties + 1);
-  roster_ = {{"coordinator", {{"host", "127.0.0.1"}, {"port", ports[0]}}}, {"parties", nlohmann::json::array()}};
+  roster_ = {{"coordinator", {{"host", "127.0.0.1"}, {"port", ports[0]}}},
+             {"parties", nlohmann::json::array()}};
   for (int p = 1; p <= options_.num_parties; ++p) {
     roster_["parties"].push_back({{"id", PartyId(p)}, {"host", "127.0.0.1"}, {"port", ports[p]}});
   }
@@ -210,7 +270,9 @@ std::chrono::milliseconds Cluster::cap() const {
 }
 
 uint16_t Cluster::coordinator_port() const { return roster_["coordinator"]["port"].get<uint16_t>(); }
-uint16_t Cluster::party_port(int party) const { return roster_["parties"][party - 1]["port"].get<uint16_t>(); }
+uint16_t Cluster::party_port(int party) const {
+  return roster_["parties"][party - 1]["port"].get<uint16_t>();
+}
 
 void Cluster::UseSynthetic(int party, uint64_t users, uint64_t seed) {
   data_[party] = DataSource{std::nullopt, users, seed};
@@ -234,9 +296,17 @@ fs::path Cluster::WriteFile(const std::string& name, const std::string& content)
 std::vector<std::string> Cluster::PartyArgs(int party) const {
   const std::string id = PartyId(party);
   const CertSet& certs = SharedCerts();
-  std::vector<std::string> argv = {MPCSTATS_PARTY_BIN, "--roster",  roster_path_.string(), "--id",
-                                   id,                 "--cert",    certs.cert(id).string(), "--key",
-                                   certs.key(id).string(), "--ca",  certs.ca().string()};
+  std::vector<std::string> argv = {MPCSTATS_PARTY_BIN,
+                                   "--roster",
+                                   roster_path_.string(),
+                                   "--id",
+                                   id,
+                                   "--cert",
+                                   certs.cert(id).string(),
+                                   "--key",
+                                   certs.key(id).string(),
+                                   "--ca",
+                                   certs.ca().string()};
   auto it = data_.find(party);
   DataSource source = it != data_.end() ? it->second : DataSource{};
   if (source.csv) {
@@ -244,8 +314,8 @@ std::vector<std::string> Cluster::PartyArgs(int party) const {
   } else {
     argv.insert(argv.end(), {"--users", std::to_string(source.users), "--seed", std::to_string(source.seed)});
   }
-  argv.insert(argv.end(), {"--out", out_dir(id).string(), "--timeout", std::to_string(options_.timeout_seconds),
-                           "--log-level", options_.log_level});
+  argv.insert(argv.end(), {"--out", out_dir(id).string(), "--timeout",
+                           std::to_string(options_.timeout_seconds), "--log-level", options_.log_level});
   return argv;
 }
 
@@ -280,14 +350,16 @@ Process& Cluster::StartCustom(const std::string& name, const std::vector<std::st
                               const fs::path& stdin_path) {
   if (processes_.count(name)) throw std::logic_error("process started twice: " + name);
   if (!first_start_) first_start_ = std::chrono::steady_clock::now();
-  auto [it, inserted] = processes_.emplace(name, Process::Start(argv, dir_ / "logs" / (name + ".log"), stdin_path));
+  auto [it, inserted] =
+      processes_.emplace(name, Process::Start(argv, dir_ / "logs" / (name + ".log"), stdin_path));
   return it->second;
 }
 
 std::optional<int> Cluster::Wait(const std::string& name) {
   Process& p = process(name);
   auto deadline = first_start_.value_or(std::chrono::steady_clock::now()) + cap();
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
   std::optional<int> status = p.WaitFor(std::max(left, std::chrono::milliseconds(0)));
   if (!status) {
     p.KillAndReap();
@@ -337,7 +409,9 @@ std::vector<std::string> Cluster::process_names() const {
   return names;
 }
 
-std::string Cluster::Log(const std::string& name) const { return ReadFileOrEmpty(dir_ / "logs" / (name + ".log")); }
+std::string Cluster::Log(const std::string& name) const {
+  return ReadFileOrEmpty(dir_ / "logs" / (name + ".log"));
+}
 
 std::optional<nlohmann::json> Cluster::RunJson() const {
   if (!fs::exists(run_json_path())) return std::nullopt;
@@ -388,8 +462,10 @@ std::string Cluster::Describe() const {
     auto code = exit_code(name);
     text += "--- " + name + ": " +
             (killed_at_cap_.count(name) ? std::string("killed at the cap")
-                                        : code ? "exit " + std::to_string(*code) : std::string("running")) +
-            (process.run_time() ? " after " + std::to_string(process.run_time()->count()) + " ms" : std::string()) +
+             : code                     ? "exit " + std::to_string(*code)
+                                        : std::string("running")) +
+            (process.run_time() ? " after " + std::to_string(process.run_time()->count()) + " ms"
+                                : std::string()) +
             "\n" + Tail(Log(name), 3000) + "\n";
   }
   return text;

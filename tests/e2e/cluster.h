@@ -13,11 +13,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "tests/e2e/process.h"
 #include "tests/e2e/visit_data.h"
@@ -137,8 +136,13 @@ class Cluster {
 // a digit, '.', or a letter (so "0.001237" and "x1237y" do not count as 1237).
 bool ContainsWholeNumber(const std::string& text, uint64_t number);
 
-// Picks `count` distinct free TCP ports on 127.0.0.1 (bound together, then released).
+// Picks `count` distinct free TCP ports on 127.0.0.1 (bound together, then released), below the
+// kernel's ephemeral port range.
 std::vector<uint16_t> PickFreePorts(int count);
+
+// True if process `pid` holds a TCP connection in ESTABLISHED state to `remote_port` (from /proc:
+// no probing of the process under test).
+bool HasEstablishedConnection(pid_t pid, uint16_t remote_port);
 
 // True if some socket is in LISTEN state on this TCP port (reads /proc/net/tcp and tcp6, so it
 // does not disturb the listener the way a probing connection would).

@@ -23,7 +23,8 @@ bool HasLine(const std::string& log, const std::string& code, const std::string&
   std::istringstream lines(log);
   std::string line;
   while (std::getline(lines, line)) {
-    if (line.find(code) != std::string::npos && (who.empty() || line.find(who) != std::string::npos)) return true;
+    if (line.find(code) != std::string::npos && (who.empty() || line.find(who) != std::string::npos))
+      return true;
   }
   return false;
 }
@@ -55,6 +56,10 @@ void ExpectFailedRun(Cluster& cluster, const std::set<std::string>& killed_by_te
                                          << cluster.Describe();
   }
   EXPECT_FALSE(std::filesystem::exists(cluster.run_json_path())) << "a failed run published run.json";
+  // Not even a temporary or partial result is left in the coordinator's output directory.
+  for (const auto& [owner, path] : cluster.OutputFiles()) {
+    EXPECT_NE(owner, "coordinator") << "a failed run left " << path;
+  }
   EXPECT_TRUE(cluster.PortsReleased()) << "a listener outlived its process";
 }
 
@@ -76,7 +81,8 @@ TEST(FaultTest, PartyFromForeignCaIsRefused) {
   }
   cluster.StartCustom("party3", argv);
   ExpectFailedRun(cluster);
-  EXPECT_TRUE(HasLine(cluster.Log("coordinator"), "CERT_UNTRUSTED") || HasLine(cluster.Log("party1"), "CERT_UNTRUSTED") ||
+  EXPECT_TRUE(HasLine(cluster.Log("coordinator"), "CERT_UNTRUSTED") ||
+              HasLine(cluster.Log("party1"), "CERT_UNTRUSTED") ||
               HasLine(cluster.Log("party2"), "CERT_UNTRUSTED"))
       << "nobody logged CERT_UNTRUSTED for the foreign party\n"
       << cluster.Describe();
@@ -102,7 +108,8 @@ void SetFlag(std::vector<std::string>& argv, const std::string& flag, const std:
 void RemoveFlag(std::vector<std::string>& argv, const std::string& flag) {
   for (size_t i = 0; i + 1 < argv.size(); ++i) {
     if (argv[i] == flag) {
-      argv.erase(argv.begin() + static_cast<std::ptrdiff_t>(i), argv.begin() + static_cast<std::ptrdiff_t>(i) + 2);
+      argv.erase(argv.begin() + static_cast<std::ptrdiff_t>(i),
+                 argv.begin() + static_cast<std::ptrdiff_t>(i) + 2);
       return;
     }
   }
@@ -156,13 +163,15 @@ TEST(FaultTest, CertificateOfAnotherPartyIsUserError) {
   SetFlag(argv, "--cert", SharedCerts().cert("party3").string());
   SetFlag(argv, "--key", SharedCerts().key("party3").string());
   std::string log = ExpectUserError(cluster, "party2", argv, PortsOtherThan(cluster, 2));
-  EXPECT_NE(log.find("party3"), std::string::npos) << "the message should name the certificate's identity:\n" << log;
+  EXPECT_NE(log.find("party3"), std::string::npos) << "the message should name the certificate's identity:\n"
+                                                   << log;
 }
 
 TEST(FaultTest, CertificateFileThatDoesNotLoadIsUserError) {
   Cluster cluster({.num_parties = 3});
   std::vector<std::string> argv = cluster.PartyArgs(1);
-  std::filesystem::path garbage = cluster.WriteFile("garbage.crt", "-----BEGIN CERTIFICATE-----\nnot base64\n");
+  std::filesystem::path garbage =
+      cluster.WriteFile("garbage.crt", "-----BEGIN CERTIFICATE-----\nnot base64\n");
   SetFlag(argv, "--cert", garbage.string());
   std::string log = ExpectUserError(cluster, "party1", argv, PortsOtherThan(cluster, 1));
   EXPECT_NE(log.find("garbage.crt"), std::string::npos) << log;
@@ -214,7 +223,8 @@ TEST(FaultTest, HelloClaimingAnotherIdentityIsRefused) {
        SharedCerts().ca().string(), "-verify_return_error", "-tls1_3", "-quiet"},
       hello);
   std::optional<int> impostor_code = impostor.WaitFor(3s);
-  EXPECT_TRUE(impostor_code.has_value()) << "the coordinator kept the impostor's link open\n" << cluster.Describe();
+  EXPECT_TRUE(impostor_code.has_value()) << "the coordinator kept the impostor's link open\n"
+                                         << cluster.Describe();
   impostor.KillAndReap();
   // The refusal reached the impostor as an Abort carrying the code (protobuf strings are plain).
   EXPECT_NE(cluster.Log("impostor").find("IDENTITY_MISMATCH"), std::string::npos) << cluster.Describe();
@@ -248,18 +258,34 @@ TEST(FaultTest, PartyThatNeverStartsFailsEveryone) {
   ExpectFailedRun(cluster);
   EXPECT_TRUE(HasLine(cluster.Log("coordinator"), "PEER_MISSING", "party3")) << cluster.Describe();
   for (const char* name : {"party1", "party2"}) {
-    EXPECT_TRUE(HasReasonLine(cluster.Log(name), "party3")) << name << " does not name party3\n" << cluster.Describe();
+    EXPECT_TRUE(HasReasonLine(cluster.Log(name), "party3")) << name << " does not name party3\n"
+                                                            << cluster.Describe();
   }
+}
+
+// Waits (up to 3 s) until `name` has a TCP connection to the coordinator, then `settle` more for
+// the TLS handshake and Hello on it.
+void WaitConnectedToCoordinator(Cluster& cluster, const std::string& name, std::chrono::milliseconds settle) {
+  auto deadline = std::chrono::steady_clock::now() + 3s;
+  while (!HasEstablishedConnection(cluster.process(name).pid(), cluster.coordinator_port()) &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_TRUE(HasEstablishedConnection(cluster.process(name).pid(), cluster.coordinator_port()))
+      << name << " did not connect to the coordinator\n"
+      << cluster.Describe();
+  std::this_thread::sleep_for(settle);
 }
 
 TEST(FaultTest, PartyKilledWhileWaitingForOthersIsNamed) {
   // party4 never comes, so the run cannot finish before party3 is killed: party3 has connected
-  // (a second is ample on loopback) and the others are waiting in the connect phase. The failure
-  // must name the dead party3, not only the absent party4.
+  // and the others are waiting in the connect phase. The failure must name the dead party3, not
+  // only the absent party4.
   Cluster cluster({.num_parties = 4});
   cluster.StartCoordinator();
   for (int p = 1; p <= 3; ++p) cluster.StartParty(p);
-  std::this_thread::sleep_for(1500ms);
+  WaitConnectedToCoordinator(cluster, "party3", 500ms);
+  if (HasFatalFailure()) return;
   ASSERT_FALSE(cluster.process("party3").Poll().has_value()) << "party3 ended before it was killed\n"
                                                              << cluster.Describe();
   cluster.process("party3").Kill(SIGKILL);
@@ -268,7 +294,8 @@ TEST(FaultTest, PartyKilledWhileWaitingForOthersIsNamed) {
   ExpectFailedRun(cluster, {"party3"});
   for (const char* name : {"coordinator", "party1", "party2"}) {
     EXPECT_EQ(cluster.exit_code(name), 1) << name;
-    EXPECT_TRUE(HasReasonLine(cluster.Log(name), "party3")) << name << " does not name party3\n" << cluster.Describe();
+    EXPECT_TRUE(HasReasonLine(cluster.Log(name), "party3")) << name << " does not name party3\n"
+                                                            << cluster.Describe();
   }
 }
 
@@ -277,11 +304,14 @@ TEST(FaultTest, PartyKilledWhileWaitingForOthersIsNamed) {
 void StartRunWithFrozenParty3(Cluster& cluster) {
   cluster.StartCoordinator();
   for (int p = 1; p <= 3; ++p) cluster.StartParty(p);
-  std::this_thread::sleep_for(1500ms);
+  WaitConnectedToCoordinator(cluster, "party3", 500ms);
+  if (::testing::Test::HasFatalFailure()) return;
   ASSERT_FALSE(cluster.process("party3").Poll().has_value()) << cluster.Describe();
   cluster.process("party3").Kill(SIGSTOP);
   cluster.StartParty(4);
-  std::this_thread::sleep_for(1500ms);  // party4 connects; Start goes out; peers wait for party3
+  // party4 connects; Start goes out; the others begin the run and wait for party3.
+  WaitConnectedToCoordinator(cluster, "party4", 1000ms);
+  if (::testing::Test::HasFatalFailure()) return;
   for (const char* name : {"coordinator", "party1", "party2", "party4"}) {
     ASSERT_FALSE(cluster.process(name).Poll().has_value()) << name << " ended while party3 was frozen\n"
                                                            << cluster.Describe();
@@ -300,7 +330,8 @@ TEST(FaultTest, PartyKilledMidRunFailsEveryone) {
   ExpectFailedRun(cluster, {"party3"});
   for (const char* name : {"coordinator", "party1", "party2", "party4"}) {
     EXPECT_EQ(cluster.exit_code(name), 1) << name;
-    EXPECT_TRUE(HasReasonLine(cluster.Log(name), "party3")) << name << " does not name party3\n" << cluster.Describe();
+    EXPECT_TRUE(HasReasonLine(cluster.Log(name), "party3")) << name << " does not name party3\n"
+                                                            << cluster.Describe();
   }
 }
 
@@ -314,14 +345,18 @@ TEST(FaultTest, PartyStoppedMidRunFailsEveryoneByTimeout) {
   const auto run_could_start = cluster.process("party4").started_at();
   const auto bound = std::chrono::seconds(cluster.timeout_seconds() + 5);
   EXPECT_TRUE(cluster.WaitAll({"coordinator", "party1", "party2", "party4"}))
-      << "still waiting for the frozen party3 at the cap\n" << cluster.Describe();
+      << "still waiting for the frozen party3 at the cap\n"
+      << cluster.Describe();
   for (const char* name : {"coordinator", "party1", "party2", "party4"}) {
     std::optional<int> code = cluster.exit_code(name);
     ASSERT_TRUE(code.has_value()) << name;
     EXPECT_EQ(*code, 1) << name;
-    auto took = std::chrono::duration_cast<std::chrono::milliseconds>(*cluster.process(name).ended_at() - run_could_start);
-    EXPECT_LE(took, bound) << name << " ended " << took.count() << " ms after party4 started\n" << cluster.Describe();
-    EXPECT_TRUE(HasReasonLine(cluster.Log(name), "party3")) << name << " does not name party3\n" << cluster.Describe();
+    auto took = std::chrono::duration_cast<std::chrono::milliseconds>(*cluster.process(name).ended_at() -
+                                                                      run_could_start);
+    EXPECT_LE(took, bound) << name << " ended " << took.count() << " ms after party4 started\n"
+                           << cluster.Describe();
+    EXPECT_TRUE(HasReasonLine(cluster.Log(name), "party3")) << name << " does not name party3\n"
+                                                            << cluster.Describe();
   }
   EXPECT_FALSE(std::filesystem::exists(cluster.run_json_path()));
   cluster.process("party3").KillAndReap();

@@ -67,8 +67,10 @@ TEST(LeakTest, CanaryStaysWithItsParty) {
   ASSERT_GE(texts.size(), 5u);  // 3 logs and at least run.json and two local files
   for (const auto& [what, content] : texts) {
     EXPECT_EQ(content.find(kCanaryUser), std::string::npos) << what << " contains party1's canary user id";
-    EXPECT_FALSE(ContainsWholeNumber(content, kCanaryBeautyVisits)) << what << " contains party1's beauty subtotal";
-    EXPECT_FALSE(ContainsWholeNumber(content, party1_total_visits)) << what << " contains party1's visit total";
+    EXPECT_FALSE(ContainsWholeNumber(content, kCanaryBeautyVisits))
+        << what << " contains party1's beauty subtotal";
+    EXPECT_FALSE(ContainsWholeNumber(content, party1_total_visits))
+        << what << " contains party1's visit total";
   }
   // The test can see a leak: party1's own local result does contain its subtotal.
   EXPECT_TRUE(ContainsWholeNumber(local1->dump(), kCanaryBeautyVisits));

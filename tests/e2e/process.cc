@@ -170,8 +170,8 @@ std::optional<std::chrono::steady_clock::time_point> Process::ended_at() const {
 
 std::string Process::ReadLog() const { return ReadFileOrEmpty(log_path_); }
 
-std::optional<int> RunToCompletion(const std::vector<std::string>& argv, const std::filesystem::path& log_path,
-                                   std::chrono::milliseconds cap) {
+std::optional<int> RunToCompletion(const std::vector<std::string>& argv,
+                                   const std::filesystem::path& log_path, std::chrono::milliseconds cap) {
   Process process = Process::Start(argv, log_path);
   std::optional<int> status = process.WaitFor(cap);
   if (!status) process.KillAndReap();

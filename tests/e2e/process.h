@@ -69,8 +69,8 @@ class Process {
 
 // Runs a command to completion (for helper scripts) with a cap; returns its exit code, or
 // nullopt if it had to be killed at the cap. Output goes to `log_path`.
-std::optional<int> RunToCompletion(const std::vector<std::string>& argv, const std::filesystem::path& log_path,
-                                   std::chrono::milliseconds cap);
+std::optional<int> RunToCompletion(const std::vector<std::string>& argv,
+                                   const std::filesystem::path& log_path, std::chrono::milliseconds cap);
 
 // The whole content of a file, or "" if it cannot be read.
 std::string ReadFileOrEmpty(const std::filesystem::path& path);

@@ -80,7 +80,8 @@ void ExpectSuccessfulRun(Cluster& cluster, const std::vector<PlainStats>* expect
   const json& metrics = (*run)["metrics"];
   std::vector<std::string> processes = {"coordinator"};
   for (const std::string& id : PartyIds(n)) processes.push_back(id);
-  for (const char* key : {"wire_bytes_sent", "wire_bytes_received", "payload_bytes_sent", "payload_bytes_received"}) {
+  for (const char* key :
+       {"wire_bytes_sent", "wire_bytes_received", "payload_bytes_sent", "payload_bytes_received"}) {
     ASSERT_TRUE(metrics.contains(key)) << key;
     for (const std::string& who : processes) {
       ASSERT_TRUE(metrics[key].contains(who)) << key << " " << who;
@@ -89,11 +90,13 @@ void ExpectSuccessfulRun(Cluster& cluster, const std::vector<PlainStats>* expect
   }
   for (const std::string& who : processes) {
     // TLS adds headers, records and the handshake: the wire carries more than the payload.
-    EXPECT_GT(metrics["wire_bytes_sent"][who].get<uint64_t>(), metrics["payload_bytes_sent"][who].get<uint64_t>())
+    EXPECT_GT(metrics["wire_bytes_sent"][who].get<uint64_t>(),
+              metrics["payload_bytes_sent"][who].get<uint64_t>())
         << who;
   }
   ASSERT_TRUE(metrics.contains("phase_seconds"));
-  for (const char* phase : {"connect_handshake", "share_distribution", "local_summing", "aggregation", "total"}) {
+  for (const char* phase :
+       {"connect_handshake", "share_distribution", "local_summing", "aggregation", "total"}) {
     ASSERT_TRUE(metrics["phase_seconds"].contains(phase)) << phase;
     EXPECT_GE(metrics["phase_seconds"][phase].get<double>(), 0.0) << phase;
   }

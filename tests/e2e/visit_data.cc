@@ -20,8 +20,8 @@ std::tm UtcTm(int64_t timestamp) {
 }  // namespace
 
 const std::vector<std::string>& DefaultCategories() {
-  static const std::vector<std::string> kCategories = {"grocery", "clothing", "electronics", "pharmacy",
-                                                       "restaurant", "home_garden", "sports", "beauty"};
+  static const std::vector<std::string> kCategories = {"grocery",    "clothing",    "electronics", "pharmacy",
+                                                       "restaurant", "home_garden", "sports",      "beauty"};
   return kCategories;
 }
 
@@ -60,7 +60,8 @@ std::string FormatCsv(const std::vector<Visit>& visits) {
 
 std::vector<Visit> RandomVisits(std::mt19937& rng, const std::string& user_prefix, int users, int rows,
                                 const std::vector<std::string>& categories) {
-  if (users <= 0 || rows < users || categories.empty()) throw std::invalid_argument("RandomVisits: bad sizes");
+  if (users <= 0 || rows < users || categories.empty())
+    throw std::invalid_argument("RandomVisits: bad sizes");
   std::uniform_int_distribution<size_t> pick_category(0, categories.size() - 1);
   std::uniform_int_distribution<size_t> pick_district(0, DefaultDistricts().size() - 1);
   std::uniform_int_distribution<int64_t> pick_time(kPeriodStart, kPeriodEnd - 1);
