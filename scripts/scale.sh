@@ -8,7 +8,7 @@ source "$MPC_SCRIPTS/lib/run-job.sh"
 usage() {
   cat <<USAGE
 Usage: $PROG --max-parties M [--min-parties 2] [--users-per-party U] [--seed S] [--out DIR]
-                [--protocols "full"] [--build-dir DIR] [--timeout S] [--no-build]
+                [--protocols "seeded full"] [--build-dir DIR] [--timeout S] [--no-build]
 
 For each protocol and each N from min to max: N parties with U synthetic users each and the
 coordinator run on loopback with mutual TLS; the SMPC totals are checked against the pooled plaintext;
@@ -21,15 +21,15 @@ then DIR/smpc_performance.png is drawn. Each run's files are in DIR/scaling/<pro
   --users-per-party U  synthetic users per party (default 1000)
   --seed S             data seed (default 42)
   --out DIR            output directory (default results)
-  --protocols LIST     space- or comma-separated (default "full"; --protocol is passed to the
-                       coordinator only when the list is not just "full")
+  --protocols LIST     space- or comma-separated, each passed to the coordinator as --protocol
+                       (default "seeded full")
   --build-dir DIR      where the binaries are built (default build/ in the repository)
   --timeout S          the processes' timeout in seconds (default 30)
   --no-build           use the binaries as they are (default: scripts/build.sh first)
 USAGE
 }
 
-max="" min=2 users=1000 seed=42 out=results protocols=full build_dir="$MPC_ROOT/build" timeout=30 build=1
+max="" min=2 users=1000 seed=42 out=results protocols="seeded full" build_dir="$MPC_ROOT/build" timeout=30 build=1
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --max-parties) need_value "$1" $#; check_uint "$1" "$2" 1; max=$((10#$2)); shift 2 ;;
@@ -61,8 +61,7 @@ rm -f "$csv"
 rj_install_traps
 "$MPC_SCRIPTS/gen-certs.sh" --out "$out/scaling/certs" --parties "$max"
 for protocol in "${protocol_list[@]}"; do
-  coordinator_args=()
-  [[ "${protocol_list[*]}" == full ]] || coordinator_args=(--protocol "$protocol")
+  coordinator_args=(--protocol "$protocol")
   for ((n = min; n <= max; n++)); do
     dir="$out/scaling/$protocol-n$n"
     rj_mpc_run "$dir" "$build_dir" "$out/scaling/certs" "$n" "$users" "$seed" "$timeout" "${coordinator_args[@]}" \

@@ -1,8 +1,9 @@
 // The network layer over real TLS 1.3 on loopback: Acceptor, ConnectToPeer and Channel.
 //
-// One io_context per test, run on the test's thread. Certificates are made once per suite with
-// scripts/gen-certs.sh: the run's CA with coordinator, party1..party3, and a second, foreign CA
-// with its own party1..party3. Timeouts are short (1-2 s) so the suite stays fast.
+// One io_context per test, run on the test's thread. Certificates are made with
+// scripts/gen-certs.sh (and cached beside the test binary): the run's CA with coordinator,
+// party1..party3, and a second, foreign CA with its own party1..party3. Timeouts are short
+// (1-2 s) so the suite stays fast.
 #include <gtest/gtest.h>
 #include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
@@ -86,19 +87,33 @@ std::string Header(uint32_t length) {
 
 class ChannelTest : public ::testing::Test {
  protected:
+  // Certificates are cached next to the test binary (ctest runs every test in its own process;
+  // making them each time would cost about 2 s per test). A fresh set is made in a temporary
+  // directory and renamed into place, so concurrent test processes never see half a set.
   static void SetUpTestSuite() {
-    char pattern[] = "/tmp/mpcstats-net-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern), nullptr);
-    dir_ = new std::string(pattern);
-    for (const char* sub : {"run", "foreign"}) {
-      const std::string command = std::string(MPCSTATS_SOURCE_DIR "/scripts/gen-certs.sh") + " --out " + *dir_ +
-                                  "/" + sub + " --parties 3 >/dev/null 2>&1";
-      ASSERT_EQ(std::system(command.c_str()), 0) << command;
+    namespace fs = std::filesystem;
+    const fs::path cache = fs::read_symlink("/proc/self/exe").parent_path() / "net-test-certs";
+    std::error_code ec;
+    const bool present = fs::exists(cache / "run" / "party3.key", ec) && fs::exists(cache / "foreign" / "party3.key", ec);
+    const bool fresh = present && fs::last_write_time(cache / "run" / "party3.crt", ec) >
+                                      fs::file_time_type::clock::now() - std::chrono::hours(24 * 30);
+    if (!fresh) {
+      std::string pattern = (cache.parent_path() / "net-test-certs.tmp-XXXXXX").string();
+      ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+      for (const char* sub : {"run", "foreign"}) {
+        const std::string command = std::string(MPCSTATS_SOURCE_DIR "/scripts/gen-certs.sh") + " --out " + pattern +
+                                    "/" + sub + " --parties 3 >/dev/null 2>&1";
+        ASSERT_EQ(std::system(command.c_str()), 0) << command;
+      }
+      if (present) fs::remove_all(cache, ec);
+      fs::rename(pattern, cache, ec);
+      if (ec) fs::remove_all(pattern, ec);  // another process won the race: use its set
     }
+    ASSERT_TRUE(fs::exists(cache / "foreign" / "party3.key"));
+    dir_ = new std::string(cache.string());
     spdlog::set_level(spdlog::level::err);
   }
   static void TearDownTestSuite() {
-    if (dir_ != nullptr) std::filesystem::remove_all(*dir_);
     delete dir_;
     dir_ = nullptr;
   }
@@ -228,7 +243,9 @@ class RawLinkTest : public ChannelTest {
     RunAll(io_);
     EXPECT_EQ(connected->value_or("not run"), "");
     EXPECT_TRUE(accepted->has_value() && (*accepted)->ok());
-    if (link.client) EXPECT_EQ(RunOne(io_, RawReadReply(*link.client)), "HelloAck");
+    if (link.client) {
+      EXPECT_EQ(RunOne(io_, RawReadReply(*link.client)), "HelloAck");
+    }
     if (accepted->has_value() && (*accepted)->ok()) link.server = (**accepted)->at("party2");
     contexts_.push_back(tls);  // kept for as long as the test's streams
     return link;
@@ -327,11 +344,14 @@ TEST_F(ChannelTest, ForeignCaClientIsRefusedAndTheRealPartyIsAdmittedAfter) {
   std::optional<Status> foreign_result;
   std::optional<Status> sneaky_result;
   std::optional<Status> real_result;
+  std::shared_ptr<Channel> kept;
   // A named closure: a coroutine lambda's captures live in the closure, which must outlive it.
   auto scenario = [&]() -> awaitable<bool> {
     foreign_result = (co_await ConnectToPeer(*foreign, ClientOptions("party2"))).status();
     sneaky_result = (co_await ConnectToPeer(*sneaky, ClientOptions("party2"))).status();
-    real_result = (co_await ConnectToPeer(*real, ClientOptions("party2"))).status();
+    auto channel = co_await ConnectToPeer(*real, ClientOptions("party2"));
+    real_result = channel.status();
+    if (channel.ok()) kept = *channel;  // a dropped channel would count as "disconnected"
     co_return true;
   };
   auto done = Spawn(io_, scenario());
@@ -355,11 +375,16 @@ TEST_F(ChannelTest, HelloClaimingAnotherIdentityIsRefusedWithIdentityMismatch) {
   std::optional<Status> impostor;
   std::optional<Status> p2;
   std::optional<Status> p3;
+  std::vector<std::shared_ptr<Channel>> kept;
   auto scenario = [&]() -> awaitable<bool> {
     // party3's certificate, Hello says party2.
     impostor = (co_await ConnectToPeer(*tls3, ClientOptions("party2"))).status();
-    p2 = (co_await ConnectToPeer(*tls2, ClientOptions("party2"))).status();
-    p3 = (co_await ConnectToPeer(*tls3, ClientOptions("party3"))).status();
+    auto c2 = co_await ConnectToPeer(*tls2, ClientOptions("party2"));
+    p2 = c2.status();
+    if (c2.ok()) kept.push_back(*c2);  // a dropped channel would count as "disconnected"
+    auto c3 = co_await ConnectToPeer(*tls3, ClientOptions("party3"));
+    p3 = c3.status();
+    if (c3.ok()) kept.push_back(*c3);
     co_return true;
   };
   auto done = Spawn(io_, scenario());
@@ -408,6 +433,7 @@ TEST_F(ChannelTest, PlainTcpGarbageIsRefusedAndTheRealPartyIsAdmittedAfter) {
   auto tls2 = Tls("party2");
   std::optional<std::string> garbage_outcome;
   std::optional<Status> real;
+  std::shared_ptr<Channel> kept;
   Clock::duration garbage_took{};
   auto scenario = [&]() -> awaitable<bool> {
     auto executor = co_await asio::this_coro::executor;
@@ -426,7 +452,9 @@ TEST_F(ChannelTest, PlainTcpGarbageIsRefusedAndTheRealPartyIsAdmittedAfter) {
     }
     garbage_took = Clock::now() - start;
     garbage_outcome = ec.message() + " after " + std::to_string(total) + " bytes";
-    real = (co_await ConnectToPeer(*tls2, ClientOptions("party2"))).status();
+    auto channel = co_await ConnectToPeer(*tls2, ClientOptions("party2"));
+    real = channel.status();
+    if (channel.ok()) kept = *channel;
     co_return true;
   };
   auto done = Spawn(io_, scenario());
