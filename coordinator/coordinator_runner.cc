@@ -75,7 +75,7 @@ class CoordinatorSession {
       if (!result.ok()) co_return result.status();
       report_->result = std::move(result).value();
     } else {
-      report_->vector_sums.assign(protocol_.Payload().begin(), protocol_.Payload().end());
+      report_->vector_sums = protocol_.TakePayload();
     }
     timer_.EndPhase(core::kPhaseAggregation);
     spdlog::info("all partial sums received; totals revealed and self-check passed");

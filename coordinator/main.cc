@@ -8,6 +8,7 @@
 
 #include "common/core/roster.h"
 #include "common/net/logging.h"
+#include "common/net/memory_tuning.h"
 #include "common/net/tls_context.h"
 #include "common/report/run_report.h"
 #include "coordinator/coordinator_runner.h"
@@ -25,6 +26,7 @@ int Fail(const Status& status) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  mpcstats::net::TuneAllocatorForStreaming();
   std::string roster_path;
   mpcstats::net::TlsFiles tls_files;
   std::string out_dir;

@@ -12,6 +12,7 @@
 #include "common/core/synthetic_data.h"
 #include "common/core/workload.h"
 #include "common/net/logging.h"
+#include "common/net/memory_tuning.h"
 #include "common/net/tls_context.h"
 #include "common/report/run_report.h"
 #include "party/party_runner.h"
@@ -74,6 +75,7 @@ int RunAndReport(const Flags& flags, const mpcstats::core::Roster& roster,
 }  // namespace
 
 int main(int argc, char** argv) {
+  mpcstats::net::TuneAllocatorForStreaming();
   Flags flags;
   CLI::App app{"mpcstats party: contributes one retailer's visit statistics to a secure sum"};
   app.add_option("--roster", flags.roster, "roster JSON listing the coordinator and every party")->required();

@@ -34,9 +34,7 @@ class PartySession {
   explicit PartySession(PartyRunConfig config)
       : config_(std::move(config)),
         self_index_(config_.roster.IndexOf(config_.self_id)),
-        protocol_(config_.roster, config_.self_id, config_.input) {
-    config_.input.clear();
-  }
+        protocol_(config_.roster, config_.self_id, std::move(config_.input)) {}
 
   awaitable<Status> Run() {
     Status status = co_await RunSteps();
@@ -138,7 +136,8 @@ class PartySession {
                                 .endpoint = peer.endpoint,
                                 .run_id = run_id_,
                                 .deadline = deadline,
-                                .handshake_timeout = config_.timeout};
+                                .handshake_timeout = config_.timeout,
+                                .cancelled = [this] { return !coordinator_abort_.ok(); }};
     auto channel = co_await net::ConnectToPeer(*config_.tls, std::move(options));
     if (!channel.ok()) co_return channel.status();
     spdlog::info("{}: connected to {}", config_.self_id, peer.id);

@@ -8,13 +8,16 @@ source "$MPC_SCRIPTS/lib/run-job.sh"
 usage() {
   cat <<USAGE
 Usage: $PROG --max-parties M [--min-parties 2] [--users-per-party U] [--seed S] [--out DIR]
-                [--protocols "seeded full"] [--build-dir DIR] [--timeout S] [--no-build]
+                [--protocols "seeded full"] [--vector-length M] [--build-dir DIR] [--timeout S] [--no-build]
 
 For each protocol and each N from min to max: N parties with U synthetic users each and the
 coordinator run on loopback with mutual TLS; the SMPC totals are checked against the pooled plaintext;
 a row is written to DIR/scaling.csv (started afresh):
   parties,protocol,users_per_party,total_seconds,wire_bytes_total,wire_kb_total,payload_bytes_total,max_party_peak_rss_bytes
 then DIR/smpc_performance.png is drawn. Each run's files are in DIR/scaling/<protocol>-n<N>/.
+With --vector-length M the parties instead contribute M values each (the vector workload, for large
+vectors); there is no plaintext comparison then (it applies to the visits query only) and the rows
+have users_per_party 0.
 
   --max-parties M      largest N (>= min)
   --min-parties N      smallest N (default 2)
@@ -23,6 +26,8 @@ then DIR/smpc_performance.png is drawn. Each run's files are in DIR/scaling/<pro
   --out DIR            output directory (default results)
   --protocols LIST     space- or comma-separated, each passed to the coordinator as --protocol
                        (default "seeded full")
+  --vector-length M    vector workload of M values per party, passed to every party (with --seed)
+                       and to the coordinator (default 0: the visits query)
   --build-dir DIR      where the binaries are built (default build/ in the repository)
   --timeout S          the processes' timeout in seconds (default 30)
   --no-build           use the binaries as they are (default: scripts/build.sh first)
@@ -30,6 +35,7 @@ USAGE
 }
 
 max="" min=2 users=1000 seed=42 out=results protocols="seeded full" build_dir="$MPC_ROOT/build" timeout=30 build=1
+vector_length=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --max-parties) need_value "$1" $#; check_uint "$1" "$2" 1; max=$((10#$2)); shift 2 ;;
@@ -38,6 +44,7 @@ while [[ $# -gt 0 ]]; do
     --seed) need_value "$1" $#; check_uint "$1" "$2"; seed="$2"; shift 2 ;;
     --out) need_value "$1" $#; out="$2"; shift 2 ;;
     --protocols) need_value "$1" $#; protocols="$2"; shift 2 ;;
+    --vector-length) need_value "$1" $#; check_uint "$1" "$2"; vector_length=$((10#$2)); shift 2 ;;
     --build-dir) need_value "$1" $#; build_dir="$2"; shift 2 ;;
     --timeout) need_value "$1" $#; check_uint "$1" "$2" 1; timeout=$((10#$2)); shift 2 ;;
     --no-build) build=0; shift ;;
@@ -50,6 +57,12 @@ done
 read -r -a protocol_list <<<"${protocols//,/ }"
 ((${#protocol_list[@]})) || die_usage "--protocols is empty"
 for p in "${protocol_list[@]}"; do [[ "$p" =~ ^[A-Za-z0-9_-]+$ ]] || die_usage "bad protocol name '$p'"; done
+((vector_length <= 1 << 31)) || die_usage "--vector-length must be at most $((1 << 31)), got $vector_length"
+# Read by rj_mpc_run: > 0 selects the vector workload for the parties and the coordinator.
+# shellcheck disable=SC2034
+MPC_VECTOR_LENGTH=$vector_length
+row_users=$users
+((vector_length == 0)) || row_users=0
 
 ensure_deps
 build_dir="$(abs_path "$build_dir")" out="$(abs_path "$out")"
@@ -66,10 +79,13 @@ for protocol in "${protocol_list[@]}"; do
     dir="$out/scaling/$protocol-n$n"
     rj_mpc_run "$dir" "$build_dir" "$out/scaling/certs" "$n" "$users" "$seed" "$timeout" "${coordinator_args[@]}" \
       || die "the run with $n parties ($protocol) failed; logs in $dir/logs"
-    "$MPC_PY" "$MPC_SCRIPTS/report.py" compare --run "$dir/run.json" --locals "$dir/locals" --out "$dir" --no-chart \
-      >"$dir/compare.txt" || die "$(tail -n 1 "$dir/compare.txt") ($protocol, $n parties; see $dir/compare.txt)"
+    # The plaintext comparison applies to the visits query; a vector run has no visit totals.
+    if ((vector_length == 0)); then
+      "$MPC_PY" "$MPC_SCRIPTS/report.py" compare --run "$dir/run.json" --locals "$dir/locals" --out "$dir" --no-chart \
+        >"$dir/compare.txt" || die "$(tail -n 1 "$dir/compare.txt") ($protocol, $n parties; see $dir/compare.txt)"
+    fi
     "$MPC_PY" "$MPC_SCRIPTS/report.py" scaling-row --run "$dir/run.json" --csv "$csv" --protocol "$protocol" \
-      --users-per-party "$users"
+      --users-per-party "$row_users"
     info "$protocol n=$n: $(tail -n 1 "$csv")"
   done
 done

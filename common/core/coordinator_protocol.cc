@@ -74,6 +74,13 @@ Status CoordinatorProtocol::VerifyTotals() const {
   return VerifyCheckVector(std::span<const uint64_t>(totals_).subspan(parameters_.payload_length), party_ids_);
 }
 
+std::vector<uint64_t> CoordinatorProtocol::TakePayload() {
+  std::vector<uint64_t> payload = std::move(totals_);
+  payload.resize(parameters_.payload_length);
+  totals_.clear();
+  return payload;
+}
+
 StatusOr<SeedResult> CoordinatorProtocol::VisitsResult() const {
   if (Status s = VerifyTotals(); !s.ok()) return s;
   const VectorLayout layout{parameters_.payload_length - 1, party_ids_.size()};

@@ -41,6 +41,8 @@ class CoordinatorProtocol {
   // Decoded statistics of the visits workload.
   StatusOr<SeedResult> VisitsResult() const;
   std::span<const uint64_t> Payload() const { return {totals_.data(), parameters_.payload_length}; }
+  // Moves the revealed payload out (large vectors are not copied); the protocol is spent after.
+  std::vector<uint64_t> TakePayload();
 
  private:
   std::string roster_digest_;

@@ -175,7 +175,8 @@ StatusOr<wire::PartialSum> PartyProtocol::MakePartialSumChunk(size_t index) {
   std::copy_n(partial_.begin() + static_cast<ptrdiff_t>(range.offset), range.count, out.begin());
   if (protocol_ == ProtocolKind::kSeeded) {
     // Expand every stream over this range only: memory stays at one chunk per stream.
-    std::vector<uint64_t> stream(range.count);
+    std::vector<uint64_t>& stream = stream_buffer_;
+    stream.resize(range.count);
     for (auto& prg : subtract_streams_) {
       prg->Fill(stream);
       SubtractFrom(out, stream);

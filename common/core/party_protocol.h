@@ -82,6 +82,7 @@ class PartyProtocol {
   bool seeds_made_ = false;
   std::vector<std::unique_ptr<AesCtrPrg>> subtract_streams_;  // seeded: peers' shares of our input
   std::vector<std::unique_ptr<AesCtrPrg>> add_streams_;       // seeded: our shares of peers' inputs
+  std::vector<uint64_t> stream_buffer_;  // seeded: one chunk of keystream, reused
   size_t next_partial_chunk_ = 0;
 };
 

@@ -103,14 +103,17 @@ awaitable<void> Acceptor::State::Admit(tcp::socket socket) {
     channel->Close();
     co_return;
   }
+  // Claim the id before the next co_await, so a second connection with the same identity that
+  // interleaves here is refused as a duplicate instead of replacing this one.
+  admitted[*cn] = channel;
   auto ack = core::MakeEnvelope(options.run_id, options.self_id);
   ack.mutable_hello_ack();
   if (Status s = co_await channel->Send(std::move(ack), options.handshake_timeout); !s.ok()) {
     LogRefusal(remote_text, s);
+    if (admitted[*cn] == channel) admitted.erase(*cn);
     co_return;
   }
   spdlog::info("{} connected from {}", *cn, remote_text);
-  admitted[*cn] = channel;
   if (admitted.size() == options.expected_ids.size()) all_admitted.Open();
 }
 

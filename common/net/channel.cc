@@ -78,7 +78,8 @@ awaitable<Status> Channel::Send(wire::Envelope message, Duration timeout) {
   if (writing_) co_return Status(Code::kInternal, fmt::format("{}: a send is already in progress", peer_id_));
   writing_ = true;
   message.set_seq(next_send_seq_++);
-  std::string frame;
+  std::string& frame = send_buffer_;
+  frame.clear();
   if (Status s = core::AppendFrame(message, max_frame_bytes_, &frame); !s.ok()) {
     writing_ = false;
     co_return s;
@@ -106,7 +107,8 @@ awaitable<core::StatusOr<wire::Envelope>> Channel::Receive(Duration timeout) {
   // The bound is checked before the body buffer exists: the peer's length field drives no allocation.
   auto length = core::DecodeFrameLength(header, max_frame_bytes_);
   if (!length.ok()) co_return length.status().WithContext(peer_id_);
-  std::vector<uint8_t> body(*length);
+  std::vector<uint8_t>& body = receive_buffer_;
+  body.resize(*length);
   co_await asio::async_read(*stream_, asio::buffer(body), asio::redirect_error(use_awaitable, ec));
   if (ec) co_return DescribeError(ec, watchdog.fired(), "reading a frame body", timeout);
 

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/core/frame_codec.h"
 #include "common/core/messages.h"
@@ -59,6 +60,8 @@ class Channel : public std::enable_shared_from_this<Channel> {
   uint32_t max_frame_bytes_;
   asio::steady_timer read_timer_;
   asio::steady_timer write_timer_;
+  std::string send_buffer_;              // reused: one frame per Send, never two at once
+  std::vector<uint8_t> receive_buffer_;  // reused: one frame per Receive
   uint64_t next_send_seq_ = 0;
   bool writing_ = false;
   core::SequenceChecker receive_seq_;

@@ -40,6 +40,9 @@ awaitable<core::StatusOr<std::shared_ptr<Channel>>> ConnectToPeer(ssl::context& 
   error_code last_error;
   int attempts = 0;
   while (Clock::now() < options.deadline) {
+    if (options.cancelled && options.cancelled()) {
+      co_return Status(Code::kAborted, fmt::format("stopped connecting to {}: the run was aborted", options.peer_id));
+    }
     ++attempts;
     tcp::socket socket(executor);
     last_error = co_await TryConnect(socket, options.endpoint, options.deadline);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -20,6 +21,8 @@ struct ConnectOptions {
   std::chrono::steady_clock::time_point deadline;  // stop retrying after this
   Duration handshake_timeout = std::chrono::seconds(10);
   uint32_t max_frame_bytes = core::kDefaultMaxFrameBytes;
+  // Checked between attempts: true stops retrying (the run was aborted meanwhile).
+  std::function<bool()> cancelled;
 };
 
 // Returns the open channel, or: kPeerMissing (nobody accepted before the deadline), kCertUntrusted

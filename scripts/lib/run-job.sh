@@ -109,6 +109,9 @@ rj_cleanup() {
 # and the coordinator. Leaves RUN_DIR/roster.json, RUN_DIR/logs/<id>.log, RUN_DIR/locals/local_<id>.json
 # and RUN_DIR/run.json. Returns 0 when every process exited 0 and run.json exists.
 # MPC_LOG_LEVEL, when set, is passed as --log-level.
+# MPC_VECTOR_LENGTH, when set and > 0, selects the vector workload instead: every party gets
+# --vector-length M --seed SEED (USERS is ignored, no local_<id>.json is written) and the coordinator
+# --vector-length M.
 rj_mpc_run() {
   local dir="$1" build="$2" certs="$3" n="$4" users="$5" seed="$6" timeout="$7"
   shift 7
@@ -120,13 +123,21 @@ rj_mpc_run() {
 
   local common=(--roster "$dir/roster.json" --ca "$certs/ca.crt" --timeout "$timeout")
   [[ -z "${MPC_LOG_LEVEL:-}" ]] || common+=(--log-level "$MPC_LOG_LEVEL")
-  info "run: $n parties x $users users, seed $seed, logs in $dir/logs"
+  local vector_length="${MPC_VECTOR_LENGTH:-0}" data workload=()
+  if ((vector_length > 0)); then
+    data=(--vector-length "$vector_length" --seed "$seed")
+    workload=(--vector-length "$vector_length")
+    info "run: $n parties x $vector_length vector values, seed $seed, logs in $dir/logs"
+  else
+    data=(--users "$users" --seed "$seed")
+    info "run: $n parties x $users users, seed $seed, logs in $dir/logs"
+  fi
   for ((i = 1; i <= n; i++)); do
     rj_launch "party$i" "$dir/logs/party$i.log" "$watchdog" "$party" "${common[@]}" --id "party$i" \
-      --cert "$certs/party$i.crt" --key "$certs/party$i.key" --users "$users" --seed "$seed" --out "$dir/locals"
+      --cert "$certs/party$i.crt" --key "$certs/party$i.key" "${data[@]}" --out "$dir/locals"
   done
   rj_launch coordinator "$dir/logs/coordinator.log" "$watchdog" "$coordinator" "${common[@]}" \
-    --cert "$certs/coordinator.crt" --key "$certs/coordinator.key" --out "$dir" "$@"
+    --cert "$certs/coordinator.crt" --key "$certs/coordinator.key" --out "$dir" "${workload[@]}" "$@"
   rj_wait_all || return 1
   [[ -f "$dir/run.json" ]] || { echo "$PROG: the coordinator exited 0 but wrote no $dir/run.json" >&2; return 1; }
 }

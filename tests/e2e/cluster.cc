@@ -309,7 +309,10 @@ std::vector<std::string> Cluster::PartyArgs(int party) const {
                                    certs.ca().string()};
   auto it = data_.find(party);
   DataSource source = it != data_.end() ? it->second : DataSource{};
-  if (source.csv) {
+  if (options_.vector_length > 0) {
+    argv.insert(argv.end(), {"--vector-length", std::to_string(options_.vector_length), "--seed",
+                             std::to_string(options_.vector_seed)});
+  } else if (source.csv) {
     argv.insert(argv.end(), {"--data", source.csv->string()});
   } else {
     argv.insert(argv.end(), {"--users", std::to_string(source.users), "--seed", std::to_string(source.seed)});
@@ -321,7 +324,7 @@ std::vector<std::string> Cluster::PartyArgs(int party) const {
 
 std::vector<std::string> Cluster::CoordinatorArgs() const {
   const CertSet& certs = SharedCerts();
-  return {MPCSTATS_COORDINATOR_BIN,
+  std::vector<std::string> argv = {MPCSTATS_COORDINATOR_BIN,
           "--roster",
           roster_path_.string(),
           "--cert",
@@ -336,6 +339,13 @@ std::vector<std::string> Cluster::CoordinatorArgs() const {
           std::to_string(options_.timeout_seconds),
           "--log-level",
           options_.log_level};
+  if (!options_.protocol.empty()) argv.insert(argv.end(), {"--protocol", options_.protocol});
+  if (options_.vector_length > 0) {
+    argv.insert(argv.end(), {"--vector-length", std::to_string(options_.vector_length), "--vector-out",
+                             vector_out_path().string()});
+  }
+  if (options_.chunk_values > 0) argv.insert(argv.end(), {"--chunk-values", std::to_string(options_.chunk_values)});
+  return argv;
 }
 
 Process& Cluster::StartParty(int party) { return StartCustom(PartyId(party), PartyArgs(party)); }

@@ -36,7 +36,7 @@ class CertSet {
   std::filesystem::path dir_;
 };
 
-inline constexpr int kMaxParties = 5;
+inline constexpr int kMaxParties = 7;
 // The run's CA, coordinator and party1..party<kMaxParties>.
 const CertSet& SharedCerts();
 // Another CA with the same identities (certificates that must not be trusted).
@@ -51,6 +51,13 @@ class Cluster {
     int num_parties = 3;
     int timeout_seconds = 5;         // passed as --timeout to every process
     std::string log_level = "info";  // passed as --log-level
+    // Optional (the defaults leave every command line as it was):
+    std::string protocol;        // non-empty: the coordinator's --protocol (seeded or full)
+    uint64_t vector_length = 0;  // > 0: vector workload: --vector-length M on every process, the
+                                 // parties get --seed vector_seed instead of their visit data, and
+                                 // the coordinator writes the sums to vector_out_path()
+    uint64_t vector_seed = 42;
+    uint32_t chunk_values = 0;   // > 0: the coordinator's --chunk-values
   };
 
   explicit Cluster(Options options);
@@ -103,6 +110,8 @@ class Cluster {
   std::string Log(const std::string& name) const;
   std::filesystem::path out_dir(const std::string& name) const { return dir_ / "out" / name; }
   std::filesystem::path run_json_path() const { return out_dir("coordinator") / "run.json"; }
+  // The coordinator's --vector-out file (passed only when options.vector_length > 0).
+  std::filesystem::path vector_out_path() const { return out_dir("coordinator") / "vector_sums.bin"; }
   // Parsed run.json, nullopt if absent; throws if present but not JSON.
   std::optional<nlohmann::json> RunJson() const;
   // Parsed local_<id>.json of a party, nullopt if absent.

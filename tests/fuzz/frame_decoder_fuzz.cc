@@ -39,7 +39,8 @@ void Inspect(const wire::Envelope& message) {
   CheckOneLine(mpcstats::core::CheckEnvelope(message, "run-1", "party2", {wire::Envelope::kShares}));
   CheckOneLine(mpcstats::core::CheckEnvelope(message, "", "coordinator",
                                              {wire::Envelope::kHelloAck, wire::Envelope::kStart}));
-  CheckOneLine(mpcstats::core::CheckEnvelope(message, message.run_id(), message.sender(), {}));
+  // With the message's own run id and sender (no line check: those are the caller's strings here).
+  (void)mpcstats::core::CheckEnvelope(message, message.run_id(), message.sender(), {wire::Envelope::kAbort});
   // Round trip: what we accepted we can send again, and it reads back the same size.
   std::string frame;
   const Status appended = mpcstats::core::AppendFrame(message, mpcstats::core::kDefaultMaxFrameBytes, &frame);
@@ -69,15 +70,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     CheckOneLine(parsed.status());
   }
 
-  // 2. The input as a stream of frames, fed in pieces whose size the first byte picks, to a
+  // 2. The input as a stream of frames, fed in pieces whose size the last byte picks, to a
   //    decoder with a small bound (so FRAME_TOO_LARGE is reachable) and one with the default.
   if (size == 0) return 0;
-  const size_t piece = 1 + data[0] % 64;
+  const size_t piece = 1 + data[size - 1] % 64;
   for (uint32_t bound : {uint32_t{4096}, mpcstats::core::kDefaultMaxFrameBytes}) {
     mpcstats::core::FrameDecoder decoder(bound);
     size_t fed = 0;
     bool failed = false;
-    for (size_t at = 1; at < size; at += piece) {
+    for (size_t at = 0; at < size; at += piece) {
       const auto part = input.subspan(at, std::min(piece, size - at));
       decoder.Feed(part);
       fed += part.size();

@@ -517,7 +517,7 @@ TEST_F(ChannelTest, AcceptAllNamesTheMissingPeersAtTheDeadline) {
 // `admitted` only after that Send completes. Two Admit coroutines interleave at the co_await of
 // Send: both pass the check, both get a HelloAck, and the second overwrites the first in
 // `admitted` (the first client believes it is in; its channel is silently dropped).
-TEST_F(ChannelTest, DISABLED_TwoSimultaneousConnectionsWithOneIdentityAdmitExactlyOne) {
+TEST_F(ChannelTest, TwoSimultaneousConnectionsWithOneIdentityAdmitExactlyOne) {
   auto acceptor = Listen({"party2", "party3"});
   auto accepted = Spawn(io_, acceptor->AcceptAll(Clock::now() + 2s));
   auto tls2 = Tls("party2");
