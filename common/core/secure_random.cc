@@ -48,6 +48,7 @@ AesCtrPrg::AesCtrPrg(const AesKey& key) : impl_(std::make_unique<Impl>()) {
 AesCtrPrg::~AesCtrPrg() { EVP_CIPHER_CTX_free(impl_->ctx); }
 
 void AesCtrPrg::FillBytes(std::span<uint8_t> out) {
+  if (out.empty()) return;  // memset/EVP must not see the null data() of an empty span
   // CTR keystream = encryption of zeros; encrypting in place avoids a second buffer.
   std::memset(out.data(), 0, out.size());
   while (!out.empty()) {
