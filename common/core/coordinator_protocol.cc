@@ -13,6 +13,7 @@ CoordinatorProtocol::CoordinatorProtocol(const Roster& roster, RunParameters par
     : roster_digest_(roster.Digest()),
       parameters_(parameters),
       totals_(parameters.payload_length + roster.num_parties(), 0) {
+  parameters_.chunk_values = std::max<uint32_t>(parameters_.chunk_values, 1);  // 0 would divide by zero
   for (const auto& party : roster.parties) party_ids_.push_back(party.id);
 }
 

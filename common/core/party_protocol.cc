@@ -48,9 +48,10 @@ Status PartyProtocol::OnStart(const wire::Start& start) {
     return Status(Code::kBadInput, "coordinator's roster differs from ours (digest mismatch)");
   }
   if (start.vector_length() != length_) {
-    return Status(Code::kBadInput, fmt::format("coordinator expects vectors of {} values, ours has {} (same "
-                                               "workload and --vector-length on every process?)",
-                                               start.vector_length(), length_));
+    return Status(Code::kBadInput,
+                  fmt::format("coordinator expects vectors of {} values, ours has {} (both counting {} check values; "
+                              "same workload and --vector-length on every process?)",
+                              start.vector_length(), length_, num_parties_));
   }
   auto protocol = ParseProtocolName(start.protocol());
   if (!protocol.ok()) return protocol.status();

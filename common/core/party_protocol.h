@@ -8,7 +8,8 @@
 //   3. Shares in:   OnShareChunk / OnSeed from every peer, in order, each checked.
 //   4. MakePartialSumChunk for chunk 0, 1, ...: the only values that go to the coordinator.
 // Vectors travel in chunks, so frames stay bounded whatever the vector length. Memory: the input
-// vector plus, for "full", nothing more (shares are added in place), for "seeded", one chunk.
+// vector (shares are added in place) plus, for "full", the N-1 chunks in flight (one per peer,
+// each a few copies deep in protobuf and TLS buffers), for "seeded", one chunk.
 // Misuse (steps out of order) returns an error; nothing is produced twice.
 #pragma once
 

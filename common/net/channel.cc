@@ -20,18 +20,22 @@ class Channel::Watchdog {
   Watchdog(Channel& channel, asio::steady_timer& timer, Duration timeout) : timer_(timer) {
     timer_.expires_after(timeout);
     std::weak_ptr<Channel> weak = channel.weak_from_this();
-    timer_.async_wait([weak, fired = fired_](const error_code& ec) {
-      if (ec) return;
+    timer_.async_wait([weak, fired = fired_, active = active_](const error_code& ec) {
+      if (ec || !*active) return;  // cancelled, or queued just as the operation finished
       *fired = true;
       if (auto channel = weak.lock()) channel->Close();
     });
   }
-  ~Watchdog() { timer_.cancel(); }
+  ~Watchdog() {
+    *active_ = false;
+    timer_.cancel();
+  }
   bool fired() const { return *fired_; }
 
  private:
   asio::steady_timer& timer_;
   std::shared_ptr<bool> fired_ = std::make_shared<bool>(false);
+  std::shared_ptr<bool> active_ = std::make_shared<bool>(true);
 };
 
 Channel::Channel(std::unique_ptr<TlsStream> stream, std::string peer_id, uint32_t max_frame_bytes)

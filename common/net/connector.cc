@@ -24,10 +24,12 @@ awaitable<error_code> TryConnect(tcp::socket& socket, const core::Endpoint& endp
                                                  asio::redirect_error(use_awaitable, ec));
   if (ec) co_return ec;
   asio::steady_timer timer(executor, deadline);
-  timer.async_wait([&socket](const error_code& timer_ec) {
-    if (!timer_ec) socket.close();
+  auto finished = std::make_shared<bool>(false);  // a late handler must not close a connected socket
+  timer.async_wait([&socket, finished](const error_code& timer_ec) {
+    if (!timer_ec && !*finished) socket.close();
   });
   co_await asio::async_connect(socket, results, asio::redirect_error(use_awaitable, ec));
+  *finished = true;
   timer.cancel();
   co_return ec;
 }

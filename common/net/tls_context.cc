@@ -109,6 +109,8 @@ core::StatusOr<std::shared_ptr<ssl::context>> MakeTlsContext(const TlsFiles& fil
   auto context = std::make_shared<ssl::context>(ssl::context::tls);
   SSL_CTX* native = context->native_handle();
   SSL_CTX_set_min_proto_version(native, TLS1_3_VERSION);
+  // AES-128-GCM first: as strong as we need (the shares' PRG is AES-128) and ~10% faster here.
+  SSL_CTX_set_ciphersuites(native, "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256");
   if (SSL_CTX_use_certificate_chain_file(native, files.cert.c_str()) != 1) {
     return BadFile(files.cert, "cannot load certificate: " + LastOpenSslError());
   }
@@ -154,17 +156,24 @@ awaitable<core::Status> TlsHandshake(ssl::stream<CountingSocket>& stream, ssl::s
                                      std::chrono::steady_clock::duration timeout) {
   auto executor = co_await asio::this_coro::executor;
   asio::steady_timer timer(executor, timeout);
-  bool timed_out = false;
-  timer.async_wait([&stream, &timed_out](const error_code& ec) {
-    if (ec) return;
-    timed_out = true;
+  // Shared, not captured by reference: a handler already queued when the handshake finishes
+  // must neither touch this frame nor close a stream that is now in use.
+  struct TimerState {
+    bool finished = false;
+    bool timed_out = false;
+  };
+  auto state = std::make_shared<TimerState>();
+  timer.async_wait([&stream, state](const error_code& ec) {
+    if (ec || state->finished) return;
+    state->timed_out = true;
     error_code ignored;
     stream.lowest_layer().close(ignored);
   });
   error_code ec;
   co_await stream.async_handshake(type, asio::redirect_error(use_awaitable, ec));
+  state->finished = true;
   timer.cancel();
-  if (timed_out) co_return core::Status(core::Code::kTimeout, "TLS handshake did not complete in time");
+  if (state->timed_out) co_return core::Status(core::Code::kTimeout, "TLS handshake did not complete in time");
   if (ec) co_return DescribeHandshakeFailure(stream.native_handle(), ec);
   co_return core::Status::Ok();
 }

@@ -200,7 +200,8 @@ TEST_F(ShareChunkTest, TransferEndingEarlyIsNotReadyForPartialSum) {
   for (auto& [from, to_chunks] : chunks) {
     for (auto& [to, list] : to_chunks) {
       const size_t count = (from == "p1" && to == "p2") ? list.size() - 1 : list.size();
-      for (size_t c = 0; c < count; ++c) ASSERT_TRUE(h.parties[h.index_of(to)]->OnShareChunk(from, list[c]).ok());
+      for (size_t c = 0; c < count; ++c)
+        ASSERT_TRUE(h.parties[h.index_of(to)]->OnShareChunk(from, list[c]).ok());
     }
   }
   EXPECT_TRUE(h.parties[0]->ReadyForPartialSum());
@@ -308,7 +309,8 @@ TEST_P(PartialSumChunkTest, MissingChunkThenLaterChunkIsInvalidShareNamingSender
 
 TEST_P(PartialSumChunkTest, TransferEndingEarlyLeavesThePartyMissing) {
   DeliverOthers(1);
-  for (size_t c = 0; c + 1 < sums[1].size(); ++c) ASSERT_TRUE(coordinator().OnPartialSum("p2", sums[1][c]).ok());
+  for (size_t c = 0; c + 1 < sums[1].size(); ++c)
+    ASSERT_TRUE(coordinator().OnPartialSum("p2", sums[1][c]).ok());
   EXPECT_FALSE(coordinator().Complete());
   EXPECT_FALSE(coordinator().PartyComplete("p2"));
   EXPECT_TRUE(coordinator().PartyComplete("p1"));
@@ -329,7 +331,8 @@ TEST_P(PartialSumChunkTest, SwappedChunksAreInvalidShare) {
   EXPECT_NE(s.message().find("p3"), std::string::npos) << s.ToString();
   // The short last chunk before the one before it.
   Harness fresh(kN, kM, GetParam(), kChunk);
-  for (size_t c = 0; c + 2 < sums[0].size(); ++c) ASSERT_TRUE(fresh.coordinator->OnPartialSum("p1", sums[0][c]).ok());
+  for (size_t c = 0; c + 2 < sums[0].size(); ++c)
+    ASSERT_TRUE(fresh.coordinator->OnPartialSum("p1", sums[0][c]).ok());
   EXPECT_EQ(fresh.coordinator->OnPartialSum("p1", sums[0].back()).code(), Code::kInvalidShare);
 }
 
@@ -424,6 +427,10 @@ struct RunCase {
   uint32_t chunk_values;
 };
 
+void PrintTo(const RunCase& c, std::ostream* os) {
+  *os << ProtocolName(c.protocol) << ", chunk " << c.chunk_values;
+}
+
 class ChunkedRunTest : public ::testing::TestWithParam<RunCase> {};
 
 TEST_P(ChunkedRunTest, ThreePartiesRevealThePlaintextSum) {
@@ -450,17 +457,19 @@ TEST_P(ChunkedRunTest, ThreePartiesRevealThePlaintextSum) {
   for (size_t i = 0; i < kN; ++i) EXPECT_EQ(totals[kM + i], 1u);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    ChunkSizes, ChunkedRunTest,
-    ::testing::Values(RunCase{ProtocolKind::kFull, 7}, RunCase{ProtocolKind::kSeeded, 7},
-                      RunCase{ProtocolKind::kFull, 1}, RunCase{ProtocolKind::kSeeded, 1},
-                      RunCase{ProtocolKind::kFull, 103}, RunCase{ProtocolKind::kSeeded, 103},  // one exact chunk
-                      RunCase{ProtocolKind::kFull, 102}, RunCase{ProtocolKind::kSeeded, 102},  // 102 + 1
-                      RunCase{ProtocolKind::kFull, kDefaultChunkValues},
-                      RunCase{ProtocolKind::kSeeded, kDefaultChunkValues}),
-    [](const ::testing::TestParamInfo<RunCase>& info) {
-      return std::string(ProtocolName(info.param.protocol)) + "_chunk" + std::to_string(info.param.chunk_values);
-    });
+INSTANTIATE_TEST_SUITE_P(ChunkSizes, ChunkedRunTest,
+                         ::testing::Values(RunCase{ProtocolKind::kFull, 7}, RunCase{ProtocolKind::kSeeded, 7},
+                                           RunCase{ProtocolKind::kFull, 1}, RunCase{ProtocolKind::kSeeded, 1},
+                                           RunCase{ProtocolKind::kFull, 103},
+                                           RunCase{ProtocolKind::kSeeded, 103},  // one exact chunk
+                                           RunCase{ProtocolKind::kFull, 102},
+                                           RunCase{ProtocolKind::kSeeded, 102},  // 102 + 1
+                                           RunCase{ProtocolKind::kFull, kDefaultChunkValues},
+                                           RunCase{ProtocolKind::kSeeded, kDefaultChunkValues}),
+                         [](const ::testing::TestParamInfo<RunCase>& info) {
+                           return std::string(ProtocolName(info.param.protocol)) + "_chunk" +
+                                  std::to_string(info.param.chunk_values);
+                         });
 
 }  // namespace
 }  // namespace mpcstats::core

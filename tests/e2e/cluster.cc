@@ -325,26 +325,27 @@ std::vector<std::string> Cluster::PartyArgs(int party) const {
 std::vector<std::string> Cluster::CoordinatorArgs() const {
   const CertSet& certs = SharedCerts();
   std::vector<std::string> argv = {MPCSTATS_COORDINATOR_BIN,
-          "--roster",
-          roster_path_.string(),
-          "--cert",
-          certs.cert("coordinator").string(),
-          "--key",
-          certs.key("coordinator").string(),
-          "--ca",
-          certs.ca().string(),
-          "--out",
-          out_dir("coordinator").string(),
-          "--timeout",
-          std::to_string(options_.timeout_seconds),
-          "--log-level",
-          options_.log_level};
+                                   "--roster",
+                                   roster_path_.string(),
+                                   "--cert",
+                                   certs.cert("coordinator").string(),
+                                   "--key",
+                                   certs.key("coordinator").string(),
+                                   "--ca",
+                                   certs.ca().string(),
+                                   "--out",
+                                   out_dir("coordinator").string(),
+                                   "--timeout",
+                                   std::to_string(options_.timeout_seconds),
+                                   "--log-level",
+                                   options_.log_level};
   if (!options_.protocol.empty()) argv.insert(argv.end(), {"--protocol", options_.protocol});
   if (options_.vector_length > 0) {
     argv.insert(argv.end(), {"--vector-length", std::to_string(options_.vector_length), "--vector-out",
                              vector_out_path().string()});
   }
-  if (options_.chunk_values > 0) argv.insert(argv.end(), {"--chunk-values", std::to_string(options_.chunk_values)});
+  if (options_.chunk_values > 0)
+    argv.insert(argv.end(), {"--chunk-values", std::to_string(options_.chunk_values)});
   return argv;
 }
 

@@ -57,7 +57,7 @@ class Cluster {
                                  // parties get --seed vector_seed instead of their visit data, and
                                  // the coordinator writes the sums to vector_out_path()
     uint64_t vector_seed = 42;
-    uint32_t chunk_values = 0;   // > 0: the coordinator's --chunk-values
+    uint32_t chunk_values = 0;  // > 0: the coordinator's --chunk-values
   };
 
   explicit Cluster(Options options);

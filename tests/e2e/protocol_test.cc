@@ -67,7 +67,8 @@ struct VectorOutcome {
 
 // One successful vector run: every process exits 0, run.json describes the vector workload, and the
 // --vector-out file holds M sums consistent with run.json's digest and head.
-void RunVector(int n, uint64_t m, const std::string& protocol, uint32_t chunk_values, VectorOutcome* outcome) {
+void RunVector(int n, uint64_t m, const std::string& protocol, uint32_t chunk_values,
+               VectorOutcome* outcome) {
   SCOPED_TRACE("protocol " + protocol + ", N=" + std::to_string(n) + ", M=" + std::to_string(m) +
                (chunk_values ? ", chunk " + std::to_string(chunk_values) : std::string()));
   Cluster cluster({.num_parties = n,
@@ -99,7 +100,8 @@ void RunVector(int n, uint64_t m, const std::string& protocol, uint32_t chunk_va
   ASSERT_TRUE((*run)["vector_sums_head"].is_array());
   const size_t head = std::min<size_t>(m, (*run)["vector_sums_head"].size());
   EXPECT_GE(head, std::min<uint64_t>(m, 1));
-  for (size_t k = 0; k < head; ++k) EXPECT_EQ((*run)["vector_sums_head"][k].get<uint64_t>(), outcome->sums[k]) << k;
+  for (size_t k = 0; k < head; ++k)
+    EXPECT_EQ((*run)["vector_sums_head"][k].get<uint64_t>(), outcome->sums[k]) << k;
   outcome->run = std::move(*run);
 }
 
@@ -127,6 +129,8 @@ struct MatrixCase {
   uint64_t m;
 };
 
+void PrintTo(const MatrixCase& c, std::ostream* os) { *os << "N=" << c.n << " M=" << c.m; }
+
 class ProtocolMatrixTest : public ::testing::TestWithParam<MatrixCase> {};
 
 TEST_P(ProtocolMatrixTest, SeededAndFullRevealTheExactPlaintextSum) {
@@ -137,13 +141,15 @@ TEST_P(ProtocolMatrixTest, SeededAndFullRevealTheExactPlaintextSum) {
   ASSERT_FALSE(HasFatalFailure());
   RunVector(n, m, "full", 0, &full);
   ASSERT_FALSE(HasFatalFailure());
-  std::cout << "[protocol] N=" << n << " M=" << m << ": seeded " << seeded.seconds << " s, full " << full.seconds
-            << " s (first start to last exit)\n";
+  std::cout << "[protocol] N=" << n << " M=" << m << ": seeded " << seeded.seconds << " s, full "
+            << full.seconds << " s (first start to last exit)\n";
 
   ASSERT_EQ(seeded.sums.size(), m);
   ASSERT_EQ(full.sums.size(), m);
-  EXPECT_TRUE(seeded.sums == expected) << "seeded differs from the plaintext sum:" << FirstDifferences(seeded.sums, expected);
-  EXPECT_TRUE(full.sums == expected) << "full differs from the plaintext sum:" << FirstDifferences(full.sums, expected);
+  EXPECT_TRUE(seeded.sums == expected)
+      << "seeded differs from the plaintext sum:" << FirstDifferences(seeded.sums, expected);
+  EXPECT_TRUE(full.sums == expected) << "full differs from the plaintext sum:"
+                                     << FirstDifferences(full.sums, expected);
   EXPECT_EQ(seeded.run["vector_sums_sha256"], full.run["vector_sums_sha256"]);
 
   // Message sizes, for long vectors, where they are dominated by the vectors themselves.
@@ -155,20 +161,24 @@ TEST_P(ProtocolMatrixTest, SeededAndFullRevealTheExactPlaintextSum) {
     // Seeded: one partial sum (M + N values) to the coordinator, one 16-byte key per peer, and the
     // TLS handshakes: at most 10 % over one vector plus 4 KiB per peer link.
     const uint64_t seeded_sent = Metric(seeded.run, "wire_bytes_sent", id);
-    EXPECT_LE(static_cast<double>(seeded_sent), 1.1 * vector_bytes + 4096.0 * (n - 1)) << seeded.run["metrics"].dump();
+    EXPECT_LE(static_cast<double>(seeded_sent), 1.1 * vector_bytes + 4096.0 * (n - 1))
+        << seeded.run["metrics"].dump();
     EXPECT_GE(static_cast<double>(seeded_sent), vector_bytes);
     // Full: a share vector to every peer and one from every peer, plus the partial sum.
     const uint64_t full_sent = Metric(full.run, "wire_bytes_sent", id);
     const uint64_t full_received = Metric(full.run, "wire_bytes_received", id);
-    EXPECT_GE(static_cast<double>(full_sent), (n - 1) * vector_bytes + vector_bytes) << full.run["metrics"].dump();
+    EXPECT_GE(static_cast<double>(full_sent), (n - 1) * vector_bytes + vector_bytes)
+        << full.run["metrics"].dump();
     EXPECT_GE(static_cast<double>(full_sent + full_received), 2.0 * (n - 1) * vector_bytes);
     EXPECT_LE(static_cast<double>(full_sent), 1.1 * n * vector_bytes + 4096.0 * (n - 1));
     std::cout << "[protocol] N=" << n << " M=" << m << " " << id << " wire_bytes_sent: seeded " << seeded_sent
-              << ", full " << full_sent << " (full/seeded " << double(full_sent) / double(seeded_sent) << ")\n";
+              << ", full " << full_sent << " (full/seeded " << double(full_sent) / double(seeded_sent)
+              << ")\n";
   }
   // The coordinator receives one vector per party under either protocol.
   for (const VectorOutcome* outcome : {&seeded, &full}) {
-    EXPECT_GE(static_cast<double>(Metric(outcome->run, "wire_bytes_received", "coordinator")), n * vector_bytes);
+    EXPECT_GE(static_cast<double>(Metric(outcome->run, "wire_bytes_received", "coordinator")),
+              n * vector_bytes);
     EXPECT_LE(static_cast<double>(Metric(outcome->run, "wire_bytes_received", "coordinator")),
               1.1 * n * vector_bytes + 4096.0 * n);
   }
@@ -205,7 +215,8 @@ TEST(ProtocolE2eTest, SmallChunksBothProtocols) {
   EXPECT_TRUE(one_chunk.sums == expected);
   for (int p = 1; p <= n; ++p) {
     const std::string id = Cluster::PartyId(p);
-    EXPECT_GT(Metric(full.run, "payload_bytes_sent", id), Metric(one_chunk.run, "payload_bytes_sent", id) + 143 * 3)
+    EXPECT_GT(Metric(full.run, "payload_bytes_sent", id),
+              Metric(one_chunk.run, "payload_bytes_sent", id) + 143 * 3)
         << id;
   }
 }
@@ -282,7 +293,8 @@ TEST(ProtocolE2eTest, PartyVectorLengthMismatchFailsClearly) {
     // party2 says what is wrong: the coordinator's length (1000 + 3 check values) against its own.
     const std::string log = cluster.Log("party2");
     EXPECT_NE(log.find("BAD_INPUT"), std::string::npos) << log;
-    EXPECT_NE(log.find("coordinator expects vectors of 1003 values, ours has 1002"), std::string::npos) << log;
+    EXPECT_NE(log.find("coordinator expects vectors of 1003 values, ours has 1002"), std::string::npos)
+        << log;
     EXPECT_NE(log.find("--vector-length"), std::string::npos) << log;
     // The others learn that the run stopped, who stopped it and why, rather than timing out.
     for (const std::string name : {"coordinator", "party1", "party3"}) {
@@ -303,7 +315,8 @@ TEST(ProtocolE2eTest, CoordinatorVectorLengthMismatchFailsClearly) {
   ExpectCleanFailure(cluster);
   for (int p = 1; p <= 3; ++p) {
     const std::string log = cluster.Log(Cluster::PartyId(p));
-    EXPECT_NE(log.find("coordinator expects vectors of 1004 values, ours has 1003"), std::string::npos) << log;
+    EXPECT_NE(log.find("coordinator expects vectors of 1004 values, ours has 1003"), std::string::npos)
+        << log;
   }
 }
 
@@ -317,7 +330,8 @@ TEST(ProtocolE2eTest, VectorPartiesAgainstVisitsCoordinatorFail) {
   cluster.StartCustom("coordinator", argv);
   for (int p = 1; p <= 3; ++p) cluster.StartParty(p);
   ExpectCleanFailure(cluster);
-  EXPECT_NE(cluster.Log("party1").find("coordinator expects vectors of"), std::string::npos) << cluster.Log("party1");
+  EXPECT_NE(cluster.Log("party1").find("coordinator expects vectors of"), std::string::npos)
+      << cluster.Log("party1");
 }
 
 }  // namespace

@@ -512,11 +512,10 @@ TEST_F(ChannelTest, AcceptAllNamesTheMissingPeersAtTheDeadline) {
 // admitted; the other must be refused (DUPLICATE_MESSAGE), as TESTING.md asks ("two copies sent at
 // once on two connections, exactly one counted").
 //
-// DISABLED: fails because of a race in Acceptor::State::Admit (common/net/acceptor.cc): the
-// "already connected" check in CheckHello runs before the HelloAck is sent, but the id enters
-// `admitted` only after that Send completes. Two Admit coroutines interleave at the co_await of
-// Send: both pass the check, both get a HelloAck, and the second overwrites the first in
-// `admitted` (the first client believes it is in; its channel is silently dropped).
+// Regression test for a race in Acceptor::State::Admit (fixed in 1141a7c): the id used to enter
+// `admitted` only after the HelloAck was sent, so two Admit coroutines interleaving at that
+// co_await both passed the "already connected" check, both clients got a HelloAck, and the second
+// silently replaced the first.
 TEST_F(ChannelTest, TwoSimultaneousConnectionsWithOneIdentityAdmitExactlyOne) {
   auto acceptor = Listen({"party2", "party3"});
   auto accepted = Spawn(io_, acceptor->AcceptAll(Clock::now() + 2s));
