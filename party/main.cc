@@ -119,7 +119,8 @@ int main(int argc, char** argv) {
   auto tls = mpcstats::net::MakeTlsContext(flags.tls, flags.id);
   if (!tls.ok()) return Fail(tls.status());
   if (flags.vector_length > 0) {
-    auto input = mpcstats::core::MakeVectorPayload(flags.vector_length, flags.seed, static_cast<size_t>(index));
+    auto input = mpcstats::core::MakeVectorPayload(flags.vector_length, flags.seed, static_cast<size_t>(index),
+                                                   roster->num_parties());
     mpcstats::core::AppendCheckVector(&input, static_cast<size_t>(index), roster->num_parties());
     spdlog::info("{}: vector workload of {} values", flags.id, flags.vector_length);
     return RunAndReport(flags, *roster, *tls, std::move(input));

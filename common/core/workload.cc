@@ -12,9 +12,11 @@ StatusOr<WorkloadKind> ParseWorkloadName(std::string_view name) {
   return Status(Code::kBadInput, fmt::format("unknown workload '{}'", name.substr(0, 32)));
 }
 
-std::vector<uint64_t> MakeVectorPayload(uint64_t length, uint64_t seed, size_t party_index) {
+std::vector<uint64_t> MakeVectorPayload(uint64_t length, uint64_t seed, size_t party_index, size_t extra_capacity) {
   // splitmix64 over (seed, party, index): test data, not key material.
-  std::vector<uint64_t> values(length);
+  std::vector<uint64_t> values;
+  values.reserve(length + extra_capacity);
+  values.resize(length);
   uint64_t state = seed * 0x9E3779B97F4A7C15ULL + (party_index + 1) * 0xD1B54A32D192ED03ULL;
   for (uint64_t k = 0; k < length; ++k) {
     uint64_t z = (state += 0x9E3779B97F4A7C15ULL);

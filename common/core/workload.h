@@ -20,7 +20,9 @@ std::string_view WorkloadName(WorkloadKind kind);
 StatusOr<WorkloadKind> ParseWorkloadName(std::string_view name);
 
 // Party i's vector-workload payload: `length` values in [0, 2^32), deterministic for (seed, i).
-std::vector<uint64_t> MakeVectorPayload(uint64_t length, uint64_t seed, size_t party_index);
+// `extra_capacity` reserves room for the check vector, so appending it does not copy the payload.
+std::vector<uint64_t> MakeVectorPayload(uint64_t length, uint64_t seed, size_t party_index,
+                                        size_t extra_capacity = 0);
 // Appends the self-check vector e_i of length num_parties.
 void AppendCheckVector(std::vector<uint64_t>* input, size_t party_index, size_t num_parties);
 
