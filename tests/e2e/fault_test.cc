@@ -201,6 +201,64 @@ std::string HelloFrame(const std::string& claimed_id) {
   return frame + body;
 }
 
+// An expired certificate for `id`, signed by the shared run CA (so only its dates are wrong).
+std::pair<std::filesystem::path, std::filesystem::path> MakeExpiredCertificate(const Cluster& cluster,
+                                                                               const std::string& id) {
+  const std::filesystem::path dir = cluster.dir();
+  const std::string key = (dir / (id + "-expired.key")).string();
+  const std::string csr = (dir / (id + "-expired.csr")).string();
+  const std::string crt = (dir / (id + "-expired.crt")).string();
+  const std::string ca_dir = SharedCerts().dir().string();
+  // -days -1 puts notAfter one day in the past.
+  const std::string command =
+      "openssl ecparam -name prime256v1 -genkey -noout -out " + key + " && openssl req -new -key " + key +
+      " -subj /CN=" + id + " -out " + csr + " && openssl x509 -req -in " + csr + " -CA " + ca_dir +
+      "/ca.crt -CAkey " + ca_dir + "/ca.key -CAcreateserial -CAserial " + (dir / "expired.srl").string() +
+      " -days -1 -out " + crt + " >/dev/null 2>&1";
+  EXPECT_EQ(std::system(command.c_str()), 0) << command;
+  return {crt, key};
+}
+
+TEST(FaultTest, ExpiredCertificateIsUserErrorAndRefusedAsPeer) {
+  Cluster cluster({.num_parties = 3});
+  const auto [expired_crt, expired_key] = MakeExpiredCertificate(cluster, "party2");
+  if (HasFatalFailure()) return;
+
+  // Our own expired certificate: a local mistake, found before anything is sent.
+  std::vector<std::string> argv = cluster.PartyArgs(2);
+  SetFlag(argv, "--cert", expired_crt.string());
+  SetFlag(argv, "--key", expired_key.string());
+  const std::string log = ExpectUserError(cluster, "party2-expired", argv, PortsOtherThan(cluster, 2));
+  EXPECT_NE(log.find("expired"), std::string::npos) << log;
+
+  // Someone else presenting it: refused with the reason, and the run goes on when the real
+  // party2 connects.
+  cluster.StartCoordinator();
+  auto deadline = std::chrono::steady_clock::now() + 3s;
+  while (!IsListening(cluster.coordinator_port()) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_TRUE(IsListening(cluster.coordinator_port())) << cluster.Describe();
+  Process& stale = cluster.StartCustom(
+      "stale",
+      {"openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(cluster.coordinator_port()), "-cert",
+       expired_crt.string(), "-key", expired_key.string(), "-CAfile", SharedCerts().ca().string(), "-tls1_3",
+       "-quiet"},
+      cluster.WriteFile("stale-hello.bin", HelloFrame("party2")));
+  EXPECT_TRUE(stale.WaitFor(3s).has_value()) << "the coordinator kept the expired peer's link open\n"
+                                             << cluster.Describe();
+  stale.KillAndReap();
+  for (int p = 1; p <= 3; ++p) cluster.StartParty(p);
+  ASSERT_TRUE(cluster.WaitAll()) << cluster.Describe();
+  for (const char* name : {"coordinator", "party1", "party2", "party3"}) {
+    EXPECT_EQ(cluster.exit_code(name), 0) << name << "\n" << cluster.Describe();
+  }
+  const std::string coordinator_log = cluster.Log("coordinator");
+  EXPECT_TRUE(HasLine(coordinator_log, "CERT_UNTRUSTED")) << coordinator_log;
+  EXPECT_NE(coordinator_log.find("expired"), std::string::npos) << coordinator_log;
+}
+
+
 TEST(FaultTest, HelloClaimingAnotherIdentityIsRefused) {
   // An impostor with party3's valid certificate says it is party2. The coordinator must refuse it
   // with IDENTITY_MISMATCH (as an Abort on the link and in its log) and never count it: with the
