@@ -34,6 +34,7 @@ struct Flags {
   std::string log_level = "info";
   std::string listen = "0.0.0.0";
   uint64_t vector_length = 0;
+  std::string inject_fault;
 };
 
 int Fail(const Status& status) {
@@ -63,6 +64,7 @@ int RunAndReport(const Flags& flags, const mpcstats::core::Roster& roster,
       .input = std::move(input),
       .timeout = std::chrono::milliseconds(static_cast<int64_t>(flags.timeout_seconds * 1000)),
       .listen_address = flags.listen,
+      .inject_fault = flags.inject_fault,
   };
   const Status status = mpcstats::party::RunParty(std::move(config));
   if (!status.ok()) {
@@ -98,6 +100,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.1, 86400.0));
   app.add_option("--log-level", flags.log_level, "trace, debug, info, warn, error");
   app.add_option("--listen", flags.listen, "local address to accept peer connections on");
+  app.add_option("--inject-fault", flags.inject_fault, "testing only: misbehave (short-share, second-partial-sum)")
+      ->check(CLI::IsMember({"short-share", "second-partial-sum"}))
+      ->group("Testing");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -152,6 +152,7 @@ class PartySession {
       if (!seeds.ok()) co_return seeds.status();
       spdlog::info("{}: sending one seed to each of {} peers (protocol seeded)", config_.self_id, peers_.size());
       for (auto& [peer_id, seed] : *seeds) {
+        if (config_.inject_fault == "short-share") seed.mutable_key()->pop_back();
         Envelope message = core::MakeEnvelope(run_id_, config_.self_id);
         *message.mutable_seed_share() = std::move(seed);
         tasks.push_back(peers_.at(peer_id)->Send(std::move(message), config_.timeout));
@@ -173,6 +174,7 @@ class PartySession {
       if (!chunks.ok()) co_return chunks.status();
       std::vector<awaitable<Status>> sends;
       for (auto& [peer_id, chunk] : *chunks) {
+        if (config_.inject_fault == "short-share") chunk.mutable_values()->RemoveLast();
         Envelope message = core::MakeEnvelope(run_id_, config_.self_id);
         *message.mutable_shares() = std::move(chunk);
         sends.push_back(peers_.at(peer_id)->Send(std::move(message), config_.timeout));
@@ -223,6 +225,12 @@ class PartySession {
     }
     if (in_flight) co_await in_flight->Wait(Clock::time_point::max());
     timer_.Record(core::kPhaseSumming, std::chrono::duration<double>(summing).count());
+    if (in_flight_status->ok() && config_.inject_fault == "second-partial-sum") {
+      Envelope again = core::MakeEnvelope(run_id_, config_.self_id);
+      again.mutable_partial_sum()->set_offset(0);
+      again.mutable_partial_sum()->add_values(0);
+      co_return co_await coordinator_->Send(std::move(again), config_.timeout);
+    }
     co_return *in_flight_status;
   }
 

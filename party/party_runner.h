@@ -19,6 +19,10 @@ struct PartyRunConfig {
   std::vector<uint64_t> input;  // encoded input vector (core::EncodeInput)
   std::chrono::milliseconds timeout{30000};  // every wait; connection retries until this passes
   std::string listen_address = "0.0.0.0";
+  // Test hook: makes this party misbehave so the fault tests can watch the others refuse it.
+  // "short-share": every peer gets a share one value short (seeded: a 15-byte seed);
+  // "second-partial-sum": the first partial-sum chunk is sent again after the last.
+  std::string inject_fault;
 };
 
 // Blocks until the run ends. OK after the coordinator confirmed the result; otherwise the reason,

@@ -521,5 +521,40 @@ TEST(FaultTest, BadFlagsAreUserErrors) {
   ExpectUserError(cluster, "party-no-id", no_id, PortsOtherThan(cluster, 1));
 }
 
+// ---------------------------------------------------------------------------------------------
+// A misbehaving party (the party's --inject-fault test hook).
+
+// Starts every process, party1 with `fault`.
+void StartWithFaultyParty1(Cluster& cluster, const std::string& fault) {
+  cluster.StartCoordinator();
+  std::vector<std::string> argv = cluster.PartyArgs(1);
+  argv.insert(argv.end(), {"--inject-fault", fault});
+  cluster.StartCustom("party1", argv);
+  for (int p = 2; p <= 3; ++p) cluster.StartParty(p);
+}
+
+class ShortShareTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ShortShareTest, ShareOfTheWrongLengthAbortsTheRunNamingTheSender) {
+  Cluster cluster({.num_parties = 3, .protocol = GetParam()});
+  StartWithFaultyParty1(cluster, "short-share");
+  ExpectFailedRun(cluster);
+  for (const char* name : {"party2", "party3"}) {
+    EXPECT_TRUE(HasLine(cluster.Log(name), "INVALID_SHARE", "party1")) << name << "\n" << cluster.Describe();
+  }
+  EXPECT_TRUE(HasLine(cluster.Log("coordinator"), "INVALID_SHARE", "party1")) << cluster.Describe();
+}
+
+INSTANTIATE_TEST_SUITE_P(BothProtocols, ShortShareTest, ::testing::Values("full", "seeded"));
+
+TEST(FaultTest, SecondPartialSumIsRejectedAndNothingIsPublished) {
+  Cluster cluster({.num_parties = 3});
+  StartWithFaultyParty1(cluster, "second-partial-sum");
+  ASSERT_TRUE(cluster.WaitAll()) << cluster.Describe();
+  EXPECT_EQ(cluster.exit_code("coordinator"), 1) << cluster.Describe();
+  EXPECT_TRUE(HasLine(cluster.Log("coordinator"), "DUPLICATE_MESSAGE", "party1")) << cluster.Describe();
+  EXPECT_FALSE(std::filesystem::exists(cluster.run_json_path())) << cluster.Describe();
+}
+
 }  // namespace
 }  // namespace mpcstats::e2e
