@@ -38,9 +38,15 @@ class PartySession {
 
   awaitable<Status> Run() {
     Status status = co_await RunSteps();
-    // When the coordinator aborted, its reason names the culprit; our own error is a consequence.
-    if (!status.ok() && !coordinator_abort_.ok()) status = coordinator_abort_;
-    if (!status.ok()) co_await AbortAll(status);
+    if (!status.ok()) {
+      co_await AbortAll(status);
+      // The coordinator answers every abort with the run's first failure, which names the
+      // culprit (our own error may only be a consequence of it): wait briefly for that verdict.
+      if (coordinator_verdict_ && !coordinator_verdict_->is_open()) {
+        co_await coordinator_verdict_->Wait(Clock::now() + std::min(config_.timeout, std::chrono::milliseconds(2000)));
+      }
+      if (coordinator_abort_.code() == Code::kAborted) status = coordinator_abort_;
+    }
     CloseAll();
     co_return status;
   }
