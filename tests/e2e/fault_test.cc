@@ -184,6 +184,15 @@ TEST(FaultTest, KeyThatDoesNotMatchCertificateIsUserError) {
   ExpectUserError(cluster, "party1", argv, PortsOtherThan(cluster, 1));
 }
 
+// True once the coordinator accepts connections (within 3 s).
+bool WaitUntilCoordinatorListens(const Cluster& cluster) {
+  const auto deadline = std::chrono::steady_clock::now() + 3s;
+  while (!IsListening(cluster.coordinator_port()) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  return IsListening(cluster.coordinator_port());
+}
+
 // One TLS client frame: a Hello on the coordinator link that claims `claimed_id`.
 std::string HelloFrame(const std::string& claimed_id) {
   wire::Envelope envelope;
@@ -234,11 +243,7 @@ TEST(FaultTest, ExpiredCertificateIsUserErrorAndRefusedAsPeer) {
   // Someone else presenting it: refused with the reason, and the run goes on when the real
   // party2 connects.
   cluster.StartCoordinator();
-  auto deadline = std::chrono::steady_clock::now() + 3s;
-  while (!IsListening(cluster.coordinator_port()) && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(20ms);
-  }
-  ASSERT_TRUE(IsListening(cluster.coordinator_port())) << cluster.Describe();
+  ASSERT_TRUE(WaitUntilCoordinatorListens(cluster)) << cluster.Describe();
   Process& stale = cluster.StartCustom(
       "stale",
       {"openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(cluster.coordinator_port()), "-cert",
@@ -265,11 +270,7 @@ TEST(FaultTest, HelloClaimingAnotherIdentityIsRefused) {
   // real party1 and party3 present, the run fails for want of party2 alone.
   Cluster cluster({.num_parties = 3});
   cluster.StartCoordinator();
-  auto deadline = std::chrono::steady_clock::now() + 3s;
-  while (!IsListening(cluster.coordinator_port()) && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(20ms);
-  }
-  ASSERT_TRUE(IsListening(cluster.coordinator_port())) << cluster.Describe();
+  ASSERT_TRUE(WaitUntilCoordinatorListens(cluster)) << cluster.Describe();
 
   std::filesystem::path hello = cluster.WriteFile("impostor-hello.bin", HelloFrame("party2"));
   // openssl s_client: mutual TLS 1.3 with party3's credentials; -quiet keeps reading after the
