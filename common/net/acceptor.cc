@@ -1,7 +1,11 @@
 #include "common/net/acceptor.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <vector>
 
 #include "common/core/messages.h"
 #include "common/net/gate.h"
@@ -147,25 +151,29 @@ awaitable<core::StatusOr<ChannelMap>> Acceptor::AcceptAll(std::chrono::steady_cl
   Close();
   const bool complete = state->admitted.size() == state->options.expected_ids.size();
   // A peer that connected and then went away is as missing as one that never came.
-  std::string gone;
+  std::vector<std::string> gone;
   for (auto it = state->admitted.begin(); it != state->admitted.end();) {
     if (it->second->PeerHungUp()) {
-      gone += (gone.empty() ? "" : ", ") + it->first;
+      gone.push_back(it->first);
       it = state->admitted.erase(it);
     } else {
       ++it;
     }
   }
   if (!complete || !gone.empty()) {
-    std::string missing;
+    // Ids compared as whole values: "party1" must not hide inside "party10".
+    std::vector<std::string> missing;
     for (const auto& id : state->options.expected_ids) {
-      if (state->admitted.count(id) == 0 && gone.find(id) == std::string::npos) {
-        missing += (missing.empty() ? "" : ", ") + id;
+      if (state->admitted.count(id) == 0 && std::find(gone.begin(), gone.end(), id) == gone.end()) {
+        missing.push_back(id);
       }
     }
     std::string reason;
-    if (!gone.empty()) reason = fmt::format("{} disconnected after connecting", gone);
-    if (!missing.empty()) reason += fmt::format("{}{} did not connect before the deadline", reason.empty() ? "" : "; ", missing);
+    if (!gone.empty()) reason = fmt::format("{} disconnected after connecting", fmt::join(gone, ", "));
+    if (!missing.empty()) {
+      reason += fmt::format("{}{} did not connect before the deadline", reason.empty() ? "" : "; ",
+                            fmt::join(missing, ", "));
+    }
     co_return Status(Code::kPeerMissing, reason);
   }
   co_return state->admitted;
