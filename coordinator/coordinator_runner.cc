@@ -6,6 +6,7 @@
 #include "common/core/coordinator_protocol.h"
 #include "common/core/messages.h"
 #include "common/core/phase_timer.h"
+#include "common/core/query_result.h"
 #include "common/core/secure_random.h"
 #include "common/net/acceptor.h"
 #include "common/net/concurrent.h"
@@ -66,19 +67,15 @@ class CoordinatorSession {
     spdlog::info("run {} started: waiting for {} partial sums", run_id_, parties_.size());
     timer_.Restart();
 
+    // Every party sends its partial sum and then its metrics; the verdict waits for all of them.
+    // Only when every partial sum and every party's metrics are in and the totals verify does Done
+    // go out: a party that dies, or sends a second partial sum, after its partial sum fails the run
+    // for everyone (AbortAll) and nothing is published.
     std::vector<awaitable<Status>> receives;
-    for (auto& [id, channel] : parties_) receives.push_back(ReceivePartialSum(channel));
+    for (auto& [id, channel] : parties_) receives.push_back(ReceiveFromParty(channel));
     if (Status s = co_await net::RunConcurrently(std::move(receives)); !s.ok()) co_return s;
-    if (Status s = protocol_.VerifyTotals(); !s.ok()) co_return s;
-    if (config_.parameters.workload == core::WorkloadKind::kVisits) {
-      auto result = protocol_.VisitsResult();
-      if (!result.ok()) co_return result.status();
-      report_->result = std::move(result).value();
-    } else {
-      report_->vector_sums = protocol_.TakePayload();
-    }
-    timer_.EndPhase(core::kPhaseAggregation);
-    spdlog::info("all partial sums received; totals revealed and self-check passed");
+    if (!revealed_) co_return Status(Code::kInternal, "every party reported but the totals were not revealed");
+    spdlog::info("metrics received from every party; announcing the result");
 
     if (Status s = co_await Broadcast([this] {
           Envelope done = core::MakeEnvelope(run_id_, core::kCoordinatorId);
@@ -88,9 +85,6 @@ class CoordinatorSession {
         !s.ok()) {
       co_return s;
     }
-    std::vector<awaitable<Status>> metrics;
-    for (auto& [id, channel] : parties_) metrics.push_back(ReceiveMetrics(channel));
-    if (Status s = co_await net::RunConcurrently(std::move(metrics)); !s.ok()) co_return s;
 
     report_->run_id = run_id_;
     report_->protocol = std::string(core::ProtocolName(config_.parameters.protocol));
@@ -140,6 +134,38 @@ class CoordinatorSession {
     co_return Status::Ok();
   }
 
+  // One party's whole report: its partial sum, then its metrics. The last partial sum to complete
+  // reveals and checks the totals at once (the aggregation phase ends there), so a bad check
+  // vector fails the run without waiting for metrics.
+  awaitable<Status> ReceiveFromParty(std::shared_ptr<net::Channel> channel) {
+    if (Status s = co_await ReceivePartialSum(channel); !s.ok()) co_return s;
+    if (!revealed_ && protocol_.Complete()) {
+      if (Status s = RevealTotals(); !s.ok()) co_return s;
+    }
+    co_return co_await ReceiveMetrics(channel);
+  }
+
+  Status RevealTotals() {
+    if (Status s = protocol_.VerifyTotals(); !s.ok()) return s;
+    if (config_.parameters.workload == core::WorkloadKind::kVisits) {
+      auto result = protocol_.VisitsResult();
+      if (!result.ok()) return result.status();
+      report_->result = std::move(result).value();
+    } else if (config_.parameters.workload == core::WorkloadKind::kQuery) {
+      auto result = core::DecodeQueryResult(protocol_.Payload(), *config_.query_plan, config_.roster.MinGroupSize());
+      if (!result.ok()) return result.status();
+      report_->query_plan = config_.query_plan;
+      report_->query_result = std::move(result).value();
+    } else {
+      report_->vector_sums = protocol_.TakePayload();  // the protocol is spent after this
+    }
+    revealed_ = true;
+    timer_.EndPhase(core::kPhaseAggregation);
+    spdlog::info("all partial sums received; totals revealed and self-check passed");
+    return Status::Ok();
+  }
+
+  // Right after a party's partial sum: a PartialSum here is a second one (a cheat or a replay).
   awaitable<Status> ReceiveMetrics(std::shared_ptr<net::Channel> channel) {
     auto message = co_await channel->Receive(config_.timeout);
     if (!message.ok()) co_return message.status();
@@ -185,6 +211,7 @@ class CoordinatorSession {
   report::RunReport* report_;
   core::PhaseTimer timer_;
   net::ChannelMap parties_;
+  bool revealed_ = false;  // totals verified and moved into report_
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "common/core/coordinator_protocol.h"
+#include "common/core/query_plan.h"
 #include "common/core/roster.h"
 #include "common/core/status.h"
 #include "common/net/asio.h"
@@ -18,6 +19,7 @@ struct CoordinatorRunConfig {
   core::Roster roster;
   std::shared_ptr<net::ssl::context> tls;
   core::RunParameters parameters;  // workload, protocol, chunk size
+  std::shared_ptr<const core::QueryPlan> query_plan;  // workload query: how to read the totals
   std::chrono::milliseconds timeout{30000};
   std::string listen_address = "0.0.0.0";
 };

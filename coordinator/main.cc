@@ -1,15 +1,18 @@
 // mpcstats-coordinator: admits the parties, starts the run, adds up their partial sums and
 // publishes the totals (run.json and a printed table). It never sees an input or a share.
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <filesystem>
 #include <iostream>
 
+#include "common/core/query.h"
+#include "common/core/query_plan.h"
 #include "common/core/roster.h"
 #include "common/net/logging.h"
 #include "common/net/memory_tuning.h"
 #include "common/net/tls_context.h"
+#include "common/report/query_report.h"
 #include "common/report/run_report.h"
 #include "coordinator/coordinator_runner.h"
 
@@ -37,6 +40,7 @@ int main(int argc, char** argv) {
   uint64_t vector_length = 0;
   uint32_t chunk_values = mpcstats::core::kDefaultChunkValues;
   std::string vector_out;
+  std::string query_path;
 
   CLI::App app{"mpcstats coordinator: adds up the parties' partial sums and publishes the result"};
   app.add_option("--roster", roster_path, "roster JSON listing the coordinator and every party")->required();
@@ -44,17 +48,24 @@ int main(int argc, char** argv) {
   app.add_option("--key", tls_files.key, "the coordinator's private key (PEM)")->required();
   app.add_option("--ca", tls_files.ca, "the run's CA certificate (PEM)")->required();
   app.add_option("--out", out_dir, "directory for run.json")->required();
-  app.add_option("--timeout", timeout_seconds, "seconds for every network wait")->check(CLI::Range(0.1, 86400.0));
+  app.add_option("--timeout", timeout_seconds, "seconds for every network wait")
+      ->check(CLI::Range(0.1, 86400.0));
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
   app.add_option("--listen", listen, "local address to accept party connections on");
-  app.add_option("--protocol", protocol, "seeded (parties exchange AES-CTR seeds) or full (full share vectors)")
+  app.add_option("--protocol", protocol,
+                 "seeded (parties exchange AES-CTR seeds) or full (full share vectors)")
       ->check(CLI::IsMember({"seeded", "full"}));
-  app.add_option("--vector-length", vector_length,
-                 "large-vector workload: sum M values per party (0: the visits query); every party needs the same")
+  app.add_option(
+         "--vector-length", vector_length,
+         "large-vector workload: sum M values per party (0: the visits query); every party needs the same")
       ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 31));
   app.add_option("--chunk-values", chunk_values, "values per frame when vectors are streamed")
       ->check(CLI::Range(1u, mpcstats::core::kDefaultChunkValues * 8));
-  app.add_option("--vector-out", vector_out, "vector workload: write the revealed sums here (little-endian uint64)");
+  app.add_option("--vector-out", vector_out,
+                 "vector workload: write the revealed sums here (little-endian uint64)");
+  app.add_option("--query", query_path,
+                 "query JSON (group_by, metrics, date_from, date_to); without it the seed's query runs")
+      ->excludes(app.get_option("--vector-length"));
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -69,21 +80,42 @@ int main(int argc, char** argv) {
   if (!roster.ok()) return Fail(roster.status());
   auto tls = mpcstats::net::MakeTlsContext(tls_files, mpcstats::core::kCoordinatorId);
   if (!tls.ok()) return Fail(tls.status());
+  std::shared_ptr<const mpcstats::core::QueryPlan> query_plan;
+  if (!query_path.empty()) {
+    auto query = mpcstats::core::LoadQuery(query_path);
+    if (!query.ok()) return Fail(query.status());
+    auto plan = mpcstats::core::QueryPlan::Make(*query, roster->categories, roster->districts);
+    if (!plan.ok()) return Fail(plan.status().WithContext(query_path));
+    query_plan = std::make_shared<const mpcstats::core::QueryPlan>(std::move(plan).value());
+  }
   std::error_code ec;
   std::filesystem::create_directories(out_dir, ec);
   if (ec) return Fail(Status(Code::kIo, "cannot create --out directory '" + out_dir + "': " + ec.message()));
   const std::string run_json = out_dir + "/run.json";
+  const std::string result_csv = out_dir + "/result.csv";
   // A stale result from an earlier run must not pass for this run's.
   std::filesystem::remove(run_json, ec);
+  std::filesystem::remove(result_csv, ec);
+
+  auto workload = mpcstats::core::WorkloadKind::kVisits;
+  uint64_t payload_length = roster->categories.size() + 1;
+  if (vector_length > 0) {
+    workload = mpcstats::core::WorkloadKind::kVector;
+    payload_length = vector_length;
+  } else if (query_plan) {
+    workload = mpcstats::core::WorkloadKind::kQuery;
+    payload_length = query_plan->payload_length();
+  }
 
   mpcstats::coordinator::CoordinatorRunConfig config{
       .roster = *roster,
       .tls = *tls,
-      .parameters = {.workload = vector_length > 0 ? mpcstats::core::WorkloadKind::kVector
-                                                   : mpcstats::core::WorkloadKind::kVisits,
-                     .payload_length = vector_length > 0 ? vector_length : roster->categories.size() + 1,
+      .parameters = {.workload = workload,
+                     .payload_length = payload_length,
                      .protocol = *mpcstats::core::ParseProtocolName(protocol),
-                     .chunk_values = chunk_values},
+                     .chunk_values = chunk_values,
+                     .query_json = query_plan ? mpcstats::core::QueryToJson(query_plan->query()).dump() : ""},
+      .query_plan = query_plan,
       .timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000)),
       .listen_address = listen,
   };
@@ -98,8 +130,16 @@ int main(int argc, char** argv) {
     spdlog::error("{}", s.ToString());
     return mpcstats::core::kExitRunFailed;
   }
+  if (report.query_plan) {
+    const std::string csv = mpcstats::report::QueryResultCsv(*report.query_plan, report.query_result);
+    if (Status s = mpcstats::report::WriteFileAtomically(result_csv, csv); !s.ok()) {
+      spdlog::error("{}", s.ToString());
+      return mpcstats::core::kExitRunFailed;
+    }
+  }
   if (!vector_out.empty()) {
-    const std::string bytes(reinterpret_cast<const char*>(report.vector_sums.data()), report.vector_sums.size() * 8);
+    const std::string bytes(reinterpret_cast<const char*>(report.vector_sums.data()),
+                            report.vector_sums.size() * 8);
     if (Status s = mpcstats::report::WriteFileAtomically(vector_out, bytes); !s.ok()) {
       spdlog::error("{}", s.ToString());
       return mpcstats::core::kExitRunFailed;

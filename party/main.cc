@@ -1,13 +1,14 @@
 // mpcstats-party: one retailer's process. Loads its visits, computes its local aggregates, and
 // takes part in the secure sum. Only shares and the partial sum leave this process.
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <filesystem>
 #include <iostream>
 
 #include "common/core/csv_reader.h"
 #include "common/core/local_aggregates.h"
+#include "common/core/party_input.h"
 #include "common/core/roster.h"
 #include "common/core/synthetic_data.h"
 #include "common/core/workload.h"
@@ -42,8 +43,9 @@ int Fail(const Status& status) {
   return mpcstats::core::kExitBadInput;
 }
 
-mpcstats::core::StatusOr<mpcstats::core::VisitTable> LoadVisits(const Flags& flags, const mpcstats::core::Roster& roster,
-                                                                 size_t party_index) {
+mpcstats::core::StatusOr<mpcstats::core::VisitTable> LoadVisits(const Flags& flags,
+                                                                const mpcstats::core::Roster& roster,
+                                                                size_t party_index) {
   if (flags.data.empty()) {
     return mpcstats::core::GenerateSyntheticVisits({.users = flags.users,
                                                     .seed = flags.seed,
@@ -51,12 +53,12 @@ mpcstats::core::StatusOr<mpcstats::core::VisitTable> LoadVisits(const Flags& fla
                                                     .num_categories = roster.categories.size(),
                                                     .num_districts = roster.districts.size()});
   }
-  if (flags.data.size() > 1) return Status(Code::kUsage, "only one --data file is supported");
-  return mpcstats::core::ReadVisitsCsv(flags.data.front(), roster.categories, roster.districts);
+  // Several --data files form one table with one user id space (see ReadVisitsCsvFiles).
+  return mpcstats::core::ReadVisitsCsvFiles(flags.data, roster.categories, roster.districts);
 }
 
 int RunAndReport(const Flags& flags, const mpcstats::core::Roster& roster,
-                 std::shared_ptr<mpcstats::net::ssl::context> tls, std::vector<uint64_t> input) {
+                 std::shared_ptr<mpcstats::net::ssl::context> tls, mpcstats::core::InputSource input) {
   mpcstats::party::PartyRunConfig config{
       .roster = roster,
       .self_id = flags.id,
@@ -85,13 +87,16 @@ int main(int argc, char** argv) {
   app.add_option("--cert", flags.tls.cert, "this party's certificate (PEM)")->required();
   app.add_option("--key", flags.tls.key, "this party's private key (PEM)")->required();
   app.add_option("--ca", flags.tls.ca, "the run's CA certificate (PEM)")->required();
-  auto* data = app.add_option("--data", flags.data, "visit CSV: user_id,store_category,timestamp,district,is_weekend");
+  auto* data = app.add_option("--data", flags.data,
+                              "visit CSV: user_id,store_category,timestamp,district,is_weekend[,spend]; "
+                              "repeat for several files (one table, one user id space)");
   auto* users = app.add_option("--users", flags.users, "generate synthetic visits for this many users")
                     ->check(CLI::Range(uint64_t{1}, uint64_t{100'000'000}));
   app.add_option("--seed", flags.seed, "seed of the synthetic data (each party derives its own stream)");
-  auto* vector = app.add_option("--vector-length", flags.vector_length,
-                                "large-vector workload: contribute M values derived from --seed instead of visits")
-                     ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 31));
+  auto* vector =
+      app.add_option("--vector-length", flags.vector_length,
+                     "large-vector workload: contribute M values derived from --seed instead of visits")
+          ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 31));
   data->excludes(users);
   data->excludes(vector);
   users->excludes(vector);
@@ -100,8 +105,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.1, 86400.0));
   app.add_option("--log-level", flags.log_level, "trace, debug, info, warn, error");
   app.add_option("--listen", flags.listen, "local address to accept peer connections on");
-  app.add_option("--inject-fault", flags.inject_fault, "testing only: misbehave (short-share, second-partial-sum)")
-      ->check(CLI::IsMember({"short-share", "second-partial-sum"}))
+  app.add_option("--inject-fault", flags.inject_fault,
+                 "testing only: misbehave (short-share, second-partial-sum, exit-after-partial-sum)")
+      ->check(CLI::IsMember({"short-share", "second-partial-sum", "exit-after-partial-sum"}))
       ->group("Testing");
   try {
     app.parse(argc, argv);
@@ -112,7 +118,8 @@ int main(int argc, char** argv) {
     return mpcstats::core::kExitBadInput;
   }
   if (flags.data.empty() && flags.users == 0 && flags.vector_length == 0) {
-    return Fail(Status(Code::kUsage, "give --data FILE.csv, --users U --seed S, or --vector-length M --seed S"));
+    return Fail(
+        Status(Code::kUsage, "give --data FILE.csv, --users U --seed S, or --vector-length M --seed S"));
   }
   if (Status s = mpcstats::net::SetUpLogging(flags.id, flags.log_level); !s.ok()) return Fail(s);
 
@@ -120,29 +127,38 @@ int main(int argc, char** argv) {
   auto roster = mpcstats::core::LoadRoster(flags.roster);
   if (!roster.ok()) return Fail(roster.status());
   const int index = roster->IndexOf(flags.id);
-  if (index < 0) return Fail(Status(Code::kBadInput, "--id '" + flags.id + "' is not a party in " + flags.roster));
+  if (index < 0)
+    return Fail(Status(Code::kBadInput, "--id '" + flags.id + "' is not a party in " + flags.roster));
   auto tls = mpcstats::net::MakeTlsContext(flags.tls, flags.id);
   if (!tls.ok()) return Fail(tls.status());
+  const auto party_index = static_cast<size_t>(index);
   if (flags.vector_length > 0) {
-    auto input = mpcstats::core::MakeVectorPayload(flags.vector_length, flags.seed, static_cast<size_t>(index),
-                                                   roster->num_parties());
-    mpcstats::core::AppendCheckVector(&input, static_cast<size_t>(index), roster->num_parties());
     spdlog::info("{}: vector workload of {} values", flags.id, flags.vector_length);
-    return RunAndReport(flags, *roster, *tls, std::move(input));
+    const mpcstats::core::PartyData data{.vector_length = flags.vector_length, .vector_seed = flags.seed};
+    return RunAndReport(flags, *roster, *tls,
+                        [data, roster = *roster, party_index](const mpcstats::wire::Start& start) {
+                          return mpcstats::core::BuildPartyInput(start, data, roster, party_index);
+                        });
   }
-  auto visits = LoadVisits(flags, *roster, static_cast<size_t>(index));
+  auto visits = LoadVisits(flags, *roster, party_index);
   if (!visits.ok()) return Fail(visits.status());
 
+  // This party's own answer to the seed's query, for comparison with the joint one; never sent.
   const auto local = mpcstats::core::Aggregate(*visits, roster->categories.size());
   std::error_code ec;
   std::filesystem::create_directories(flags.out, ec);
   const std::string local_path = flags.out + "/local_" + flags.id + ".json";
   const auto local_json = mpcstats::report::LocalResultJson(flags.id, roster->categories, local);
-  if (Status s = mpcstats::report::WriteFileAtomically(local_path, local_json.dump(2) + "\n"); !s.ok()) return Fail(s);
-  spdlog::info("{}: {} visits of {} users loaded; local result written to {}", flags.id, visits->size(), local.users,
-               local_path);
+  if (Status s = mpcstats::report::WriteFileAtomically(local_path, local_json.dump(2) + "\n"); !s.ok())
+    return Fail(s);
+  spdlog::info("{}: {} visits of {} users loaded; local result written to {}", flags.id, visits->size(),
+               local.users, local_path);
 
-  return RunAndReport(flags, *roster, *tls,
-                      mpcstats::core::EncodeInput(local, {roster->categories.size(), roster->num_parties()},
-                                                  static_cast<size_t>(index)));
+  // The visits stay here; what is shared is decided by the coordinator's Start (seed query or a
+  // --query), after this party's policy has allowed it.
+  auto table = std::make_shared<const mpcstats::core::VisitTable>(std::move(visits).value());
+  return RunAndReport(
+      flags, *roster, *tls, [table, roster = *roster, party_index](const mpcstats::wire::Start& start) {
+        return mpcstats::core::BuildPartyInput(start, {.visits = table.get()}, roster, party_index);
+      });
 }

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
+
 #include "common/core/messages.h"
 #include "common/core/party_protocol.h"
 #include "common/core/phase_timer.h"
@@ -22,6 +24,9 @@ using net::awaitable;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+
+// Exit code of the "exit-after-partial-sum" test hook (not one of the programs' own codes).
+constexpr int kInjectedCrashExitCode = 3;
 
 // How long to wait for the coordinator beyond our own timeout: it may be waiting the full
 // timeout for a slow party, and its verdict (which names that party) should reach us first.
@@ -231,6 +236,12 @@ class PartySession {
     }
     if (in_flight) co_await in_flight->Wait(Clock::time_point::max());
     timer_.Record(core::kPhaseSumming, std::chrono::duration<double>(summing).count());
+    if (in_flight_status->ok() && config_.inject_fault == "exit-after-partial-sum") {
+      // A crash right after the last chunk left: no Abort, no Metrics, no cleanup.
+      spdlog::warn("{}: --inject-fault exit-after-partial-sum: exiting now (simulated crash)", config_.self_id);
+      spdlog::default_logger()->flush();
+      std::_Exit(kInjectedCrashExitCode);
+    }
     if (in_flight_status->ok() && config_.inject_fault == "second-partial-sum") {
       Envelope again = core::MakeEnvelope(run_id_, config_.self_id);
       again.mutable_partial_sum()->set_offset(0);
@@ -240,17 +251,20 @@ class PartySession {
     co_return *in_flight_status;
   }
 
+  // The partial sum, then at once this party's metrics, then the coordinator's verdict. Done comes
+  // only after every party's partial sum and metrics are in and the totals verify, so a party that
+  // dies or cheats after its partial sum fails the run for everyone (Abort) instead of slipping by.
   awaitable<Status> ReportToCoordinator() {
     if (Status s = co_await SendPartialSum(); !s.ok()) co_return s;
     spdlog::info("{}: partial sum sent to the coordinator", config_.self_id);
-
-    co_await coordinator_verdict_->Wait(Clock::time_point::max());  // bounded by the watcher's timeout
-    if (!coordinator_abort_.ok()) co_return coordinator_abort_;
     timer_.EndPhase(core::kPhaseAggregation);
 
     Envelope metrics = core::MakeEnvelope(run_id_, config_.self_id);
     *metrics.mutable_metrics() = report::ToWire(Measure());
     if (Status s = co_await coordinator_->Send(std::move(metrics), config_.timeout); !s.ok()) co_return s;
+
+    co_await coordinator_verdict_->Wait(Clock::time_point::max());  // bounded by the watcher's timeout
+    if (!coordinator_abort_.ok()) co_return coordinator_abort_;
     spdlog::info("{}: run {} complete", config_.self_id, run_id_);
     co_return Status::Ok();
   }

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/core/party_protocol.h"
 #include "common/core/roster.h"
 #include "common/core/status.h"
 #include "common/net/asio.h"
@@ -16,12 +17,14 @@ struct PartyRunConfig {
   core::Roster roster;
   std::string self_id;
   std::shared_ptr<net::ssl::context> tls;
-  std::vector<uint64_t> input;  // encoded input vector (core::EncodeInput)
+  core::InputSource input;  // builds the input vector once Start says what the run computes
   std::chrono::milliseconds timeout{30000};  // every wait; connection retries until this passes
   std::string listen_address = "0.0.0.0";
   // Test hook: makes this party misbehave so the fault tests can watch the others refuse it.
   // "short-share": every peer gets a share one value short (seeded: a 15-byte seed);
-  // "second-partial-sum": the first partial-sum chunk is sent again after the last.
+  // "second-partial-sum": the first partial-sum chunk is sent again after the last;
+  // "exit-after-partial-sum": the process ends (std::_Exit(3): no Abort, no Metrics, no cleanup)
+  // right after its last partial-sum chunk was sent, like a crash at that point.
   std::string inject_fault;
 };
 

@@ -10,6 +10,11 @@ Subcommands:
                Execution time and communication volume against the number of parties, one line per protocol.
   scaling-row  --run RUN.json --csv scaling.csv --protocol P --users-per-party U
                Appends one row to scaling.csv (writes the header when the file is new or empty).
+  query-chart  --run RUN.json --out PNG [--metric NAME]
+               Chart of a statistics query's result (run.json "query" and "result"): bars per key value
+               for a one-key grouping, a heat map for two keys (first key on rows); suppressed cells are
+               hatched grey. The metric defaults to the query's first non-histogram metric (a histogram-only
+               query draws its bucket counts, one key only). Other groupings: one line, no chart, exit 0.
 
 Exit status: 0 success (compare: MATCH), 1 mismatch, 2 bad input.
 Run with Debian's /usr/bin/python3 (python3-matplotlib); charts use the Agg backend.
@@ -280,6 +285,239 @@ def cmd_performance(args):
     return 0
 
 
+# ---------------------------------------------------------------- query chart
+
+HISTOGRAM = "histogram_visits_per_active_user"
+KEY_TITLES = {"store_category": "store category", "district": "district", "is_weekend": "weekend",
+              "hour_of_day": "hour of day (UTC)", "day_of_week": "day of week", "month": "month"}
+METRIC_TITLES = {"visits": "Visits", "active_users": "Active users", "visits_per_user": "Visits per user",
+                 "visits_per_active_user": "Visits per active user",
+                 "var_visits_per_active_user": "Variance of visits per active user",
+                 "stddev_visits_per_active_user": "Std. deviation of visits per active user",
+                 "weekend_share": "Weekend share of visits", "spend_sum": "Spend (sum)",
+                 "spend_mean": "Spend per visit (mean)", HISTOGRAM: "Histogram of visits per active user"}
+DAY_NAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+SUPPRESSED_STYLE = {"facecolor": "0.88", "edgecolor": "0.55", "hatch": "///", "linewidth": 0}
+
+
+def metric_name(metric, where):
+    if isinstance(metric, str):
+        return metric
+    if isinstance(metric, dict) and len(metric) == 1:
+        return next(iter(metric))
+    raise InputError(f"{where}: bad metric {json.dumps(metric)}")
+
+
+def key_label(key, value):
+    if key == "day_of_week" and isinstance(value, int) and 0 <= value < 7:
+        return DAY_NAMES[value]
+    if key == "month" and isinstance(value, int) and 1 <= value <= 12:
+        return MONTH_NAMES[value - 1]
+    if key == "is_weekend" and value in (0, 1):
+        return ["weekday", "weekend"][value]
+    return str(value)
+
+
+def bucket_labels(edges):
+    return [f"[{a}, {b})" for a, b in zip(edges, edges[1:])] + [f">= {edges[-1]}"] if edges else []
+
+
+def format_value(v):
+    if isinstance(v, int):
+        return str(v)
+    return f"{v:.4g}" if abs(v) < 1000 else f"{v:,.0f}"
+
+
+def set_tick_labels(axis_set, labels):
+    """Tick labels, slanted when they would not fit side by side."""
+    slant = len(labels) * max((len(s) for s in labels), default=0) > 40
+    axis_set(labels, rotation=30 if slant else 0, ha="right" if slant else "center")
+
+
+def date_range(query):
+    start, end = query.get("date_from"), query.get("date_to")
+    if start and end:
+        return f"{start} to {end}"
+    if start:
+        return f"from {start}"
+    if end:
+        return f"until {end}"
+    return ""
+
+
+def suppressed_label(run):
+    k = run.get("min_group_size")
+    return f"suppressed (< {k} active users)" if k is not None else "suppressed (too few active users)"
+
+
+def cell_value(row, metric, where):
+    """(value, suppressed): value None when suppressed or undefined (a zero denominator)."""
+    if not isinstance(row, dict):
+        raise InputError(f"{where}: a result row is not an object")
+    suppressed = bool(row.get("suppressed", False))
+    value = row.get(metric)
+    if suppressed or value is None:
+        return None, suppressed
+    if metric == HISTOGRAM:
+        if not isinstance(value, list) or not all(isinstance(c, (int, float)) for c in value):
+            raise InputError(f"{where}: {metric} is not a list of counts: {json.dumps(value)}")
+    elif isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InputError(f"{where}: {metric} is not a number: {json.dumps(value)}")
+    return value, False
+
+
+def draw_query_bars(ax, plt, key, rows, metric, edges, where, run):
+    import numpy as np
+    labels = [key_label(key, need(r, key, where)) for r in rows]
+    cells = [cell_value(r, metric, where) for r in rows]
+    x = np.arange(len(rows))
+    annotate = len(rows) <= 31
+    handles = []
+    if metric == HISTOGRAM:
+        buckets = bucket_labels(edges)
+        width = 0.8 / max(1, len(buckets))
+        colors = plt.get_cmap("viridis")(np.linspace(0.15, 0.85, max(1, len(buckets))))
+        for b, name in enumerate(buckets):
+            values = [v[b] if v is not None and b < len(v) else 0 for v, _ in cells]
+            handles.append(ax.bar(x - 0.4 + width * (b + 0.5), values, width, color=colors[b], label=name))
+        if annotate and len(rows) * len(buckets) <= 40:
+            for container in handles:  # no labels on suppressed cells: their zeros are not counts
+                ax.bar_label(container, labels=["" if v is None else f"{h.get_height():g}"
+                                                for h, (v, _) in zip(container, cells)],
+                             fontsize="x-small", padding=1)
+        ax.set_ylabel("Active users")
+        ax.yaxis.get_major_locator().set_params(integer=True)
+    else:
+        values = [v if v is not None else 0 for v, _ in cells]
+        bars = ax.bar(x, values, 0.7, color="tab:blue")
+        if annotate:
+            for bar, (v, hidden) in zip(bars, cells):
+                if v is not None:
+                    ax.annotate(format_value(v), (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                                ha="center", va="bottom", fontsize="x-small", xytext=(0, 2),
+                                textcoords="offset points")
+        ax.set_ylabel(METRIC_TITLES.get(metric, metric))
+    # Suppressed cells: a hatched band over the whole height; undefined ones: "n/a" on the axis.
+    for i, (v, hidden) in enumerate(cells):
+        if hidden:
+            ax.axvspan(i - 0.4, i + 0.4, zorder=0, **SUPPRESSED_STYLE)
+        elif v is None:
+            ax.annotate("n/a", (i, 0), ha="center", va="bottom", fontsize="x-small", color="0.4",
+                        xytext=(0, 2), textcoords="offset points")
+    if any(hidden for _, hidden in cells):
+        from matplotlib.patches import Patch
+        handles.append(Patch(label=suppressed_label(run), **SUPPRESSED_STYLE))
+    if handles:
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small",
+                  title="buckets of visits" if metric == HISTOGRAM else None)
+    ax.set_xticks(x)
+    set_tick_labels(ax.set_xticklabels, labels)
+    ax.set_xlabel(KEY_TITLES.get(key, key))
+    ax.set_xlim(-0.6, len(rows) - 0.4)
+    ax.grid(axis="y", alpha=0.3)
+    ax.set_axisbelow(True)
+
+
+def draw_query_heatmap(fig, ax, plt, keys, rows, metric, where, run):
+    import numpy as np
+    from matplotlib.patches import Patch, Rectangle
+    row_values, col_values, cells = [], [], {}
+    for r in rows:
+        a, b = need(r, keys[0], where), need(r, keys[1], where)
+        if a not in row_values:
+            row_values.append(a)
+        if b not in col_values:
+            col_values.append(b)
+        cells[(a, b)] = cell_value(r, metric, where)
+    grid = np.full((len(row_values), len(col_values)), np.nan)
+    for (a, b), (v, _) in cells.items():
+        if v is not None:
+            grid[row_values.index(a), col_values.index(b)] = v
+    cmap = plt.get_cmap("viridis").copy()
+    cmap.set_bad("white")
+    image = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, aspect="auto")
+    if np.isfinite(grid).any():  # no scale to show when every cell is suppressed or undefined
+        bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
+        bar.set_label(METRIC_TITLES.get(metric, metric))
+    annotate = grid.size <= 150
+    any_hidden = False
+    for (a, b), (v, hidden) in cells.items():
+        i, j = row_values.index(a), col_values.index(b)
+        if hidden:
+            any_hidden = True
+            ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, **SUPPRESSED_STYLE))
+        elif v is None:
+            ax.text(j, i, "n/a", ha="center", va="center", fontsize="x-small", color="0.4")
+        elif annotate:
+            r, g, b_, _ = image.cmap(image.norm(v))
+            ax.text(j, i, format_value(v), ha="center", va="center", fontsize="x-small",
+                    color="black" if 0.299 * r + 0.587 * g + 0.114 * b_ > 0.5 else "white")
+    ax.set_xticks(np.arange(len(col_values)))
+    set_tick_labels(ax.set_xticklabels, [key_label(keys[1], v) for v in col_values])
+    ax.set_yticks(np.arange(len(row_values)))
+    ax.set_yticklabels([key_label(keys[0], v) for v in row_values])
+    ax.set_xlabel(KEY_TITLES.get(keys[1], keys[1]))
+    ax.set_ylabel(KEY_TITLES.get(keys[0], keys[0]))
+    # The note on suppressed cells goes in the figure's bottom left corner (room made by the caller).
+    return [Patch(label=suppressed_label(run), **SUPPRESSED_STYLE)] if any_hidden else []
+
+
+def cmd_query_chart(args):
+    run = load_json(args.run)
+    query = need(run, "query", args.run)
+    rows = need(run, "result", args.run)
+    if not isinstance(rows, list):
+        raise InputError(f"{args.run}: 'result' is not a list")
+    keys = query.get("group_by") or []
+    metrics = need(query, "metrics", f"{args.run} query")
+    if not isinstance(keys, list) or not isinstance(metrics, list) or not metrics:
+        raise InputError(f"{args.run}: the query's group_by and metrics must be lists")
+    names = [metric_name(m, args.run) for m in metrics]
+    if args.metric is not None and args.metric not in names:
+        raise InputError(f"metric '{args.metric}' is not in the query's metrics ({', '.join(names)})")
+    metric = args.metric or next((n for n in names if n != HISTOGRAM), names[0])
+    if len(keys) not in (1, 2):
+        print(f"No chart drawn for a grouping by {len(keys)} keys ({', '.join(keys) or 'no keys'}): "
+              f"charts cover one- and two-key groupings")
+        return 0
+    if metric == HISTOGRAM and len(keys) != 1:
+        print(f"No chart drawn for {metric} grouped by {len(keys)} keys: the histogram is drawn for one key only")
+        return 0
+    edges = []
+    if metric == HISTOGRAM:
+        edges = next(m[HISTOGRAM] for m in metrics if isinstance(m, dict) and HISTOGRAM in m)
+        if not isinstance(edges, list) or not edges:
+            raise InputError(f"{args.run}: bad histogram bucket list {json.dumps(edges)}")
+
+    plt = pyplot()
+    bottom = 0.0
+    title = f"{METRIC_TITLES.get(metric, metric)} by {' x '.join(KEY_TITLES.get(k, k) for k in keys)}"
+    if date_range(query):
+        title += f", {date_range(query)}"
+    if len(keys) == 1:
+        per_value = len(edges) if metric == HISTOGRAM else 1
+        fig, ax = plt.subplots(figsize=(min(24, max(8, 0.5 * len(rows) * max(1, per_value / 2) + 3)), 5.5))
+        draw_query_bars(ax, plt, keys[0], rows, metric, edges, args.run, run)
+    else:
+        n_cols = len({json.dumps(r.get(keys[1])) for r in rows if isinstance(r, dict)})
+        n_rows = max(1, len(rows) // max(1, n_cols))
+        height = min(16, max(4, 0.45 * n_rows + 2.5))
+        fig, ax = plt.subplots(figsize=(min(24, max(7, 0.75 * n_cols + 4)), height))
+        notes = draw_query_heatmap(fig, ax, plt, keys, rows, metric, args.run, run)
+        if notes:
+            fig.legend(handles=notes, loc="lower left", fontsize="small", frameon=False)
+            bottom = 0.35 / height
+    ax.set_title(title)
+    fig.tight_layout(rect=(0, bottom, 1, 1))
+    out_dir = os.path.dirname(os.path.abspath(args.out))
+    os.makedirs(out_dir, exist_ok=True)
+    fig.savefig(args.out, dpi=120)
+    plt.close(fig)
+    print(f"Chart: {args.out}")
+    return 0
+
+
 class Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit 2
         sys.stderr.write(f"report.py: error: {message} (see report.py --help)\n")
@@ -306,6 +544,11 @@ def main(argv):
     s.add_argument("--protocol", required=True)
     s.add_argument("--users-per-party", required=True, type=int)
     s.set_defaults(func=cmd_scaling_row)
+    q = sub.add_parser("query-chart", help="bar chart or heat map of a statistics query's result")
+    q.add_argument("--run", required=True, help="run.json with 'query' and 'result'")
+    q.add_argument("--out", required=True, help="PNG file")
+    q.add_argument("--metric", help="metric to draw (default: the query's first non-histogram metric)")
+    q.set_defaults(func=cmd_query_chart)
     args = p.parse_args(argv)
     try:
         return args.func(args)

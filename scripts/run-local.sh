@@ -9,13 +9,15 @@ source "$MPC_SCRIPTS/lib/run-job.sh"
 usage() {
   cat <<USAGE
 Usage: $PROG [--parties N] [--users-per-party U] [--seed S] [--out DIR] [--timeout S]
-                   [--no-scaling] [--build-dir DIR] [--no-build]
+                   [--query FILE] [--no-scaling] [--build-dir DIR] [--no-build]
 
   --parties N          number of parties (default 3)
   --users-per-party U  synthetic users per party (default 1000)
   --seed S             data seed (default 42)
   --out DIR            output directory (default results)
   --timeout S          the processes' timeout in seconds (default 30)
+  --query FILE         run this statistics query (JSON, see examples/queries/) instead of the
+                       seed's: writes DIR/result.csv and DIR/result_chart.png (1 or 2 grouping keys)
   --no-scaling         skip the scaling sweep (N = 2..max(5, parties))
   --build-dir DIR      build directory (default build/ in the repository)
   --no-build           use the binaries as they are (default: scripts/build.sh, Release)
@@ -23,11 +25,12 @@ Usage: $PROG [--parties N] [--users-per-party U] [--seed S] [--out DIR] [--timeo
 Writes DIR/certs/, DIR/roster.json, DIR/logs/<id>.log, DIR/locals/local_<id>.json, DIR/run.json,
 DIR/local_results.json, DIR/smpc_comparison.png and, with the sweep, DIR/scaling.csv and
 DIR/smpc_performance.png. Exits 0 only if every step succeeded and the SMPC totals equal the
-pooled plaintext sums.
+pooled plaintext sums (with --query: if the run succeeded; the tests check queries against a
+plaintext computation).
 USAGE
 }
 
-parties=3 users=1000 seed=42 out=results timeout=30 scaling=1 build_dir="$MPC_ROOT/build" build=1
+parties=3 users=1000 seed=42 out=results timeout=30 scaling=1 build_dir="$MPC_ROOT/build" build=1 query=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --parties) need_value "$1" $#; check_uint "$1" "$2" 2; parties=$((10#$2)); shift 2 ;;
@@ -35,6 +38,7 @@ while [[ $# -gt 0 ]]; do
     --seed) need_value "$1" $#; check_uint "$1" "$2"; seed="$2"; shift 2 ;;
     --out) need_value "$1" $#; out="$2"; shift 2 ;;
     --timeout) need_value "$1" $#; check_uint "$1" "$2" 1; timeout=$((10#$2)); shift 2 ;;
+    --query) need_value "$1" $#; query="$2"; shift 2 ;;
     --no-scaling) scaling=0; shift ;;
     --build-dir) need_value "$1" $#; build_dir="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
@@ -45,16 +49,31 @@ done
 
 ensure_deps
 build_dir="$(abs_path "$build_dir")" out="$(abs_path "$out")"
+if [[ -n "$query" ]]; then
+  [[ -f "$query" ]] || die_usage "--query: no such file '$query'"
+  query="$(abs_path "$query")"
+fi
 prepare_binaries "$build_dir" "$build"
 mkdir -p "$out"
-rm -f "$out/local_results.json" "$out/smpc_comparison.png" "$out/scaling.csv" "$out/smpc_performance.png"
+rm -f "$out/local_results.json" "$out/smpc_comparison.png" "$out/scaling.csv" "$out/smpc_performance.png" \
+  "$out/result.csv" "$out/result_chart.png"
 
 rj_install_traps
 "$MPC_SCRIPTS/gen-certs.sh" --out "$out/certs" --parties "$parties"
-rj_mpc_run "$out" "$build_dir" "$out/certs" "$parties" "$users" "$seed" "$timeout" \
-  || die "the SMPC run failed; logs in $out/logs"
-"$MPC_PY" "$MPC_SCRIPTS/report.py" compare --run "$out/run.json" --locals "$out/locals" --out "$out" \
-  || die "the SMPC result does not equal the pooled plaintext result (or could not be compared)"
+if [[ -n "$query" ]]; then
+  rj_mpc_run "$out" "$build_dir" "$out/certs" "$parties" "$users" "$seed" "$timeout" --query "$query" \
+    || die "the SMPC run failed; logs in $out/logs"
+  # The coordinator's table is on its stdout, in its log after the log lines.
+  grep -v '^[0-9]\{4\}-[0-9][0-9]-[0-9][0-9]T' "$out/logs/coordinator.log" || true
+  "$MPC_PY" "$MPC_SCRIPTS/report.py" query-chart --run "$out/run.json" --out "$out/result_chart.png" \
+    || die "could not draw the query's chart"
+  info "query result: $out/run.json, $out/result.csv"
+else
+  rj_mpc_run "$out" "$build_dir" "$out/certs" "$parties" "$users" "$seed" "$timeout" \
+    || die "the SMPC run failed; logs in $out/logs"
+  "$MPC_PY" "$MPC_SCRIPTS/report.py" compare --run "$out/run.json" --locals "$out/locals" --out "$out" \
+    || die "the SMPC result does not equal the pooled plaintext result (or could not be compared)"
+fi
 
 if ((scaling)); then
   max=$((parties > 5 ? parties : 5))

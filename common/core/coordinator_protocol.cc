@@ -25,6 +25,7 @@ wire::Start CoordinatorProtocol::MakeStart() const {
   start.set_protocol(std::string(ProtocolName(parameters_.protocol)));
   start.set_chunk_values(parameters_.chunk_values);
   start.set_workload(std::string(WorkloadName(parameters_.workload)));
+  if (parameters_.workload == WorkloadKind::kQuery) start.set_query(parameters_.query_json);
   return start;
 }
 

@@ -18,9 +18,10 @@ namespace mpcstats::core {
 
 struct RunParameters {
   WorkloadKind workload = WorkloadKind::kVisits;
-  uint64_t payload_length = 0;  // visits: categories + 1; vector: M
+  uint64_t payload_length = 0;  // visits: categories + 1; query: QueryPlan::payload_length(); vector: M
   ProtocolKind protocol = ProtocolKind::kSeeded;
   uint32_t chunk_values = kDefaultChunkValues;
+  std::string query_json;  // workload query: its canonical JSON, sent in Start
 };
 
 class CoordinatorProtocol {

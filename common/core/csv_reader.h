@@ -1,6 +1,8 @@
-// Reads a party's visit CSV: header `user_id,store_category,timestamp,district,is_weekend`.
+// Reads a party's visit CSV files: header `user_id,store_category,timestamp,district,is_weekend`,
+// optionally followed by `,spend`. Files are streamed in fixed-size blocks, never held whole.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,18 +12,38 @@
 
 namespace mpcstats::core {
 
+// Read size of the streaming reader: large enough that a read costs far less than parsing it.
+inline constexpr size_t kCsvBlockSize = size_t{1} << 20;
+// Longest accepted line, in bytes: bounds the memory a file without line breaks can take.
+inline constexpr size_t kCsvMaxLineBytes = size_t{1} << 20;
+
 // Parses CSV text. `source_name` is used in messages: "FILE:LINE: unknown category 'toys'".
 // Errors (Code::kBadInput) for: a missing or wrong header, a wrong column count, an empty user id,
 // a category or district not in the given lists, a malformed timestamp, is_weekend not 0 or 1,
-// or is_weekend that contradicts the timestamp's day. Blank trailing lines and CRLF are accepted.
-// User ids are arbitrary strings, interned to dense indices.
+// is_weekend that contradicts the timestamp's day, a bad spend (empty, signed, not a decimal,
+// more than kSpendDecimals decimals, too large), or a line longer than kCsvMaxLineBytes.
+// Blank trailing lines, CRLF and a UTF-8 byte order mark are accepted. User ids are arbitrary
+// strings, interned to dense indices. Spend ("12.50", "3", "0.0001") is read exactly into units of
+// 1/kSpendScale; table.has_spend tells whether the header had the column.
 StatusOr<VisitTable> ParseVisitsCsv(std::string_view text, std::string_view source_name,
                                     const std::vector<std::string>& categories,
                                     const std::vector<std::string>& districts);
-// Reads the file (error names the file if missing or unreadable) and parses it.
+
+// Reads several files of one party into one table: one user id space (the same id in two files is
+// the same user), errors name the file and its own line numbers, and all files must agree on
+// whether they have the spend column. Memory: the table, the user ids and one block, not the text.
+// `block_size` (bytes per read) is a parameter only so tests can split lines across reads.
+StatusOr<VisitTable> ReadVisitsCsvFiles(const std::vector<std::string>& paths,
+                                        const std::vector<std::string>& categories,
+                                        const std::vector<std::string>& districts,
+                                        size_t block_size = kCsvBlockSize);
+// ReadVisitsCsvFiles({path}, ...): the error names the file if it is missing or unreadable.
 StatusOr<VisitTable> ReadVisitsCsv(const std::string& path, const std::vector<std::string>& categories,
                                    const std::vector<std::string>& districts);
-// Writes a table in the same format (used by tests and the data generator).
+
+// Writes a table in the same format (used by tests and the data generator). User ids are written
+// as "u<index>". With table.has_spend (then table.spend has one value per row) the spend column is
+// written with at least 2 and at most kSpendDecimals decimals ("12.50", "0.0001"), exactly.
 std::string FormatVisitsCsv(const VisitTable& table, const std::vector<std::string>& categories,
                             const std::vector<std::string>& districts);
 

@@ -25,16 +25,22 @@ ChunkRange ChunkAt(uint64_t length, uint32_t chunk_values, size_t index) {
   return {offset, offset >= length ? 0 : std::min<uint64_t>(chunk_values, length - offset)};
 }
 
-PartyProtocol::PartyProtocol(const Roster& roster, std::string self_id, std::vector<uint64_t> input)
+PartyProtocol::PartyProtocol(const Roster& roster, std::string self_id, InputSource input)
     : self_id_(std::move(self_id)),
       roster_digest_(roster.Digest()),
       num_parties_(roster.num_parties()),
-      partial_(std::move(input)),
-      length_(partial_.size()) {
+      input_source_(std::move(input)) {
   for (const auto& party : roster.parties) {
     if (party.id != self_id_) peer_ids_.push_back(party.id);
   }
 }
+
+PartyProtocol::PartyProtocol(const Roster& roster, std::string self_id, std::vector<uint64_t> input)
+    : PartyProtocol(roster, std::move(self_id),
+                    // A copy per Start, so a refused Start can be followed by another (tests do).
+                    [fixed = std::make_shared<const std::vector<uint64_t>>(std::move(input))](const wire::Start&) {
+                      return StatusOr<std::vector<uint64_t>>(*fixed);
+                    }) {}
 
 PartyProtocol::~PartyProtocol() = default;
 
@@ -47,16 +53,21 @@ Status PartyProtocol::OnStart(const wire::Start& start) {
   if (start.roster_digest() != roster_digest_) {
     return Status(Code::kBadInput, "coordinator's roster differs from ours (digest mismatch)");
   }
+  auto protocol = ParseProtocolName(start.protocol());
+  if (!protocol.ok()) return protocol.status();
+  if (start.chunk_values() == 0 || start.chunk_values() > kDefaultChunkValues * 8) {
+    return Status(Code::kBadInput, fmt::format("chunk size {} out of range", start.chunk_values()));
+  }
+  // Only now do we know what the run computes: build our input (policy checks included).
+  auto input = input_source_(start);
+  if (!input.ok()) return input.status();
+  partial_ = std::move(input).value();
+  length_ = partial_.size();
   if (start.vector_length() != length_) {
     return Status(Code::kBadInput,
                   fmt::format("coordinator expects vectors of {} values, ours has {} (both counting {} check values; "
                               "same workload and --vector-length on every process?)",
                               start.vector_length(), length_, num_parties_));
-  }
-  auto protocol = ParseProtocolName(start.protocol());
-  if (!protocol.ok()) return protocol.status();
-  if (start.chunk_values() == 0 || start.chunk_values() > kDefaultChunkValues * 8) {
-    return Status(Code::kBadInput, fmt::format("chunk size {} out of range", start.chunk_values()));
   }
   protocol_ = *protocol;
   chunk_values_ = start.chunk_values();

@@ -13,6 +13,7 @@
 // Misuse (steps out of order) returns an error; nothing is produced twice.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -41,9 +42,14 @@ struct ChunkRange {
 size_t NumChunks(uint64_t length, uint32_t chunk_values);
 ChunkRange ChunkAt(uint64_t length, uint32_t chunk_values, size_t index);
 
+// Builds the party's input vector (payload followed by the check vector) once Start has said
+// what the run computes; an error (e.g. a query the party's policy refuses) stops the run.
+using InputSource = std::function<StatusOr<std::vector<uint64_t>>(const wire::Start&)>;
+
 class PartyProtocol {
  public:
-  // `input` is this party's encoded input vector: payload followed by the check vector.
+  PartyProtocol(const Roster& roster, std::string self_id, InputSource input);
+  // A fixed input vector, whatever Start asks (tests).
   PartyProtocol(const Roster& roster, std::string self_id, std::vector<uint64_t> input);
   ~PartyProtocol();
 
@@ -73,8 +79,9 @@ class PartyProtocol {
   std::string roster_digest_;
   size_t num_parties_;
   std::vector<std::string> peer_ids_;
+  InputSource input_source_;
   std::vector<uint64_t> partial_;  // starts as the input; shares are subtracted/added in place
-  uint64_t length_;
+  uint64_t length_ = 0;
   ProtocolKind protocol_ = ProtocolKind::kFull;
   uint32_t chunk_values_ = kDefaultChunkValues;
   Phase phase_ = Phase::kWaitingStart;

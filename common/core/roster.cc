@@ -16,6 +16,8 @@
 #include <string>
 #include <utility>
 
+#include "common/core/json_text.h"
+
 namespace mpcstats::core {
 namespace {
 
@@ -26,20 +28,6 @@ constexpr size_t kMaxDomainSize = 65535;  // category and district indices are u
 constexpr size_t kMaxNameLength = 64;     // categories and districts: names, not prose
 
 Status Bad(std::string message) { return Status(Code::kBadInput, "roster: " + message); }
-
-// Echoes a user-supplied string in an error message: truncated and with control characters
-// replaced, so that one message stays one short line.
-std::string Quote(std::string_view s) {
-  std::string out = "'";
-  const size_t n = std::min<size_t>(s.size(), 40);
-  for (size_t i = 0; i < n; ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    out += (c < 0x20 || c == 0x7f) ? '?' : static_cast<char>(c);
-  }
-  if (s.size() > n) out += "...";
-  out += "'";
-  return out;
-}
 
 std::string_view JsonTypeName(const json& j) { return j.type_name(); }
 
@@ -92,11 +80,12 @@ std::string LowerAscii(std::string_view s) {
 }
 
 // Parses {"host": ..., "port": ...} for the entity `who` ("coordinator" or a party id).
-// `allowed_extra` is a key that may also appear (the party's "id").
-Status ParseEndpoint(const json& obj, std::string_view who, std::string_view allowed_extra, Endpoint* out) {
+// `allowed_extra` are keys that may also appear (the party's "id" and "policy").
+Status ParseEndpoint(const json& obj, std::string_view who, std::initializer_list<std::string_view> allowed_extra,
+                     Endpoint* out) {
   for (const auto& [key, value] : obj.items()) {
-    if (key != "host" && key != "port" && key != allowed_extra) {
-      return Bad(fmt::format("{}: unknown key {}", who, Quote(key)));
+    if (key != "host" && key != "port" && std::find(allowed_extra.begin(), allowed_extra.end(), key) == allowed_extra.end()) {
+      return Bad(fmt::format("{}: unknown key {}", who, QuoteForMessage(key)));
     }
   }
   const auto host_it = obj.find("host");
@@ -105,7 +94,7 @@ Status ParseEndpoint(const json& obj, std::string_view who, std::string_view all
     return Bad(fmt::format("{}: host must be a string, got {}", who, JsonTypeName(*host_it)));
   }
   std::string host = host_it->get<std::string>();
-  if (!IsValidHost(host)) return Bad(fmt::format("{}: bad host {}", who, Quote(host)));
+  if (!IsValidHost(host)) return Bad(fmt::format("{}: bad host {}", who, QuoteForMessage(host)));
 
   const auto port_it = obj.find("port");
   if (port_it == obj.end()) return Bad(fmt::format("{}: missing \"port\"", who));
@@ -143,23 +132,23 @@ Status ParseNameList(const json& root, const char* key, std::vector<std::string>
     std::string name = entry.get<std::string>();
     if (name.empty()) return Bad(fmt::format("\"{}\": empty name", key));
     if (name.size() > kMaxNameLength) {
-      return Bad(fmt::format("\"{}\": name {} longer than {} characters", key, Quote(name), kMaxNameLength));
+      return Bad(fmt::format("\"{}\": name {} longer than {} characters", key, QuoteForMessage(name), kMaxNameLength));
     }
     // Names appear unquoted in the visits CSV, so they may not contain a separator or a line break.
     for (char c : name) {
       const auto u = static_cast<unsigned char>(c);
       if (c == ',' || c == '"' || u < 0x20 || u == 0x7f) {
         return Bad(
-            fmt::format("\"{}\": name {} contains a comma, quote or control character", key, Quote(name)));
+            fmt::format("\"{}\": name {} contains a comma, quote or control character", key, QuoteForMessage(name)));
       }
     }
-    if (!seen.insert(name).second) return Bad(fmt::format("duplicate {} entry {}", key, Quote(name)));
+    if (!seen.insert(name).second) return Bad(fmt::format("duplicate {} entry {}", key, QuoteForMessage(name)));
     out->push_back(std::move(name));
   }
   return Status::Ok();
 }
 
-Status ParseParty(const json& entry, size_t index, PartyEntry* out) {
+Status ParseParty(const json& entry, size_t index, const DisclosurePolicy& default_policy, PartyEntry* out) {
   const std::string where = fmt::format("parties[{}]", index);
   if (!entry.is_object()) return Bad(fmt::format("{} must be an object, got {}", where, JsonTypeName(entry)));
   const auto id_it = entry.find("id");
@@ -169,13 +158,18 @@ Status ParseParty(const json& entry, size_t index, PartyEntry* out) {
   std::string id = id_it->get<std::string>();
   if (id.empty()) return Bad(fmt::format("{}: empty party id", where));
   if (id.size() > kMaxIdLength) {
-    return Bad(fmt::format("party id {} longer than {} characters", Quote(id), kMaxIdLength));
+    return Bad(fmt::format("party id {} longer than {} characters", QuoteForMessage(id), kMaxIdLength));
   }
   if (!std::all_of(id.begin(), id.end(), IsValidIdChar)) {
-    return Bad(fmt::format("party id {} has characters outside [A-Za-z0-9_.-]", Quote(id)));
+    return Bad(fmt::format("party id {} has characters outside [A-Za-z0-9_.-]", QuoteForMessage(id)));
   }
   if (id == kCoordinatorId) return Bad("party id 'coordinator' is reserved for the coordinator");
-  if (Status s = ParseEndpoint(entry, id, "id", &out->endpoint); !s.ok()) return s;
+  if (Status s = ParseEndpoint(entry, id, {"id", "policy"}, &out->endpoint); !s.ok()) return s;
+  out->policy = default_policy;
+  if (const auto policy_it = entry.find("policy"); policy_it != entry.end()) {
+    if (Status s = ParsePolicy(*policy_it, fmt::format("roster: {}: policy", id), default_policy, &out->policy); !s.ok())
+      return s;
+  }
   out->id = std::move(id);
   return Status::Ok();
 }
@@ -197,6 +191,12 @@ std::vector<std::string> DefaultDistricts() {
   return {"downtown", "north", "south", "east", "west", "harbor"};
 }
 
+uint64_t Roster::MinGroupSize() const {
+  uint64_t k = 1;
+  for (const PartyEntry& party : parties) k = std::max(k, party.policy.min_group_size);
+  return k;
+}
+
 int Roster::IndexOf(std::string_view id) const {
   for (size_t i = 0; i < parties.size(); ++i) {
     if (parties[i].id == id) return static_cast<int>(i);
@@ -214,6 +214,7 @@ std::string Roster::Digest() const {
     AppendField(&canonical, party.id);
     AppendField(&canonical, party.endpoint.host);
     AppendField(&canonical, std::to_string(party.endpoint.port));
+    AppendField(&canonical, PolicyToJson(party.policy).dump());
   }
   AppendField(&canonical, "categories=" + std::to_string(categories.size()));
   for (const std::string& name : categories) AppendField(&canonical, name);
@@ -232,21 +233,15 @@ std::string Roster::Digest() const {
 }
 
 StatusOr<Roster> ParseRoster(std::string_view json_text) {
-  json root;
-  try {
-    root = json::parse(json_text.begin(), json_text.end());
-  } catch (const json::parse_error& e) {
-    // what() is "[json.exception.parse_error.101] parse error at line 1, column 5: ..."; keep the tail.
-    std::string_view what = e.what();
-    if (const size_t close = what.find("] "); close != std::string_view::npos) what.remove_prefix(close + 2);
-    return Bad(fmt::format("invalid JSON: {}", what));
-  }
+  auto parsed = ParseJsonText(json_text, "roster");
+  if (!parsed.ok()) return parsed.status();
+  const json& root = *parsed;
   try {
     if (!root.is_object()) return Bad(fmt::format("top level must be an object, got {}", JsonTypeName(root)));
     for (const auto& [key, value] : root.items()) {
       if (key != "coordinator" && key != "parties" && key != "categories" && key != "districts" &&
           key != "policy") {
-        return Bad(fmt::format("unknown key {}", Quote(key)));
+        return Bad(fmt::format("unknown key {}", QuoteForMessage(key)));
       }
     }
 
@@ -256,7 +251,7 @@ StatusOr<Roster> ParseRoster(std::string_view json_text) {
     if (!coord_it->is_object()) {
       return Bad(fmt::format("\"coordinator\" must be an object, got {}", JsonTypeName(*coord_it)));
     }
-    if (Status s = ParseEndpoint(*coord_it, kCoordinatorId, "", &roster.coordinator); !s.ok()) return s;
+    if (Status s = ParseEndpoint(*coord_it, kCoordinatorId, {}, &roster.coordinator); !s.ok()) return s;
 
     const auto parties_it = root.find("parties");
     if (parties_it == root.end()) return Bad("missing \"parties\"");
@@ -266,6 +261,12 @@ StatusOr<Roster> ParseRoster(std::string_view json_text) {
     if (parties_it->size() < 2) {
       return Bad(fmt::format("need at least 2 parties, got {}", parties_it->size()));
     }
+    // The top-level "policy" is every party's default; a party's own "policy" overrides its fields.
+    DisclosurePolicy default_policy;
+    if (const auto policy_it = root.find("policy"); policy_it != root.end()) {
+      if (Status s = ParsePolicy(*policy_it, "roster: \"policy\"", DisclosurePolicy{}, &default_policy); !s.ok())
+        return s;
+    }
     std::set<std::string, std::less<>> ids;
     // host:port -> who uses it; hosts compare case-insensitively, as DNS does.
     std::vector<std::pair<std::string, std::string>> endpoints;
@@ -273,8 +274,8 @@ StatusOr<Roster> ParseRoster(std::string_view json_text) {
                            std::string(kCoordinatorId));
     for (size_t i = 0; i < parties_it->size(); ++i) {
       PartyEntry party;
-      if (Status s = ParseParty((*parties_it)[i], i, &party); !s.ok()) return s;
-      if (!ids.insert(party.id).second) return Bad(fmt::format("duplicate party id {}", Quote(party.id)));
+      if (Status s = ParseParty((*parties_it)[i], i, default_policy, &party); !s.ok()) return s;
+      if (!ids.insert(party.id).second) return Bad(fmt::format("duplicate party id {}", QuoteForMessage(party.id)));
       std::string key = fmt::format("{}:{}", LowerAscii(party.endpoint.host), party.endpoint.port);
       for (const auto& [used, who] : endpoints) {
         if (used == key) {
@@ -290,11 +291,6 @@ StatusOr<Roster> ParseRoster(std::string_view json_text) {
       return s;
     if (Status s = ParseNameList(root, "districts", DefaultDistricts(), &roster.districts); !s.ok()) return s;
 
-    // "policy" is reserved for output rules (minimum group size, ...): it must be an object if
-    // present, and is otherwise ignored for now. It is deliberately not part of the digest yet.
-    if (const auto policy_it = root.find("policy"); policy_it != root.end() && !policy_it->is_object()) {
-      return Bad(fmt::format("\"policy\" must be an object, got {}", JsonTypeName(*policy_it)));
-    }
     return roster;
   } catch (const json::exception& e) {
     // Not expected: every access above checks the type first. Kept so no exception escapes.
@@ -303,20 +299,9 @@ StatusOr<Roster> ParseRoster(std::string_view json_text) {
 }
 
 StatusOr<Roster> LoadRoster(const std::string& path) {
-  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!file) return Status(Code::kBadInput, fmt::format("cannot open '{}': {}", path, std::strerror(errno)));
-  std::string text;
-  char buffer[8192];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) {
-    text.append(buffer, n);
-    if (text.size() > (1u << 24))
-      return Status(Code::kBadInput, fmt::format("'{}': roster larger than 16 MiB", path));
-  }
-  if (std::ferror(file.get())) {
-    return Status(Code::kBadInput, fmt::format("cannot read '{}': {}", path, std::strerror(errno)));
-  }
-  StatusOr<Roster> roster = ParseRoster(text);
+  auto text = ReadSmallFile(path, size_t{1} << 24, "roster");
+  if (!text.ok()) return text.status();
+  StatusOr<Roster> roster = ParseRoster(*text);
   if (!roster.ok()) return roster.status().WithContext(path);
   return roster;
 }

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/core/policy.h"
 #include "common/core/status.h"
 
 namespace mpcstats::core {
@@ -21,6 +22,7 @@ struct Endpoint {
 struct PartyEntry {
   std::string id;  // also the CN of the party's certificate
   Endpoint endpoint;
+  DisclosurePolicy policy;  // the roster's "policy" with the party's own "policy" on top
 };
 
 struct Roster {
@@ -30,9 +32,11 @@ struct Roster {
   std::vector<std::string> districts;   // public domain of districts
 
   size_t num_parties() const { return parties.size(); }
+  // The suppression threshold of a result: the largest min_group_size of any party.
+  uint64_t MinGroupSize() const;
   // Index of the party with this id, or -1.
   int IndexOf(std::string_view id) const;
-  // Hex SHA-256 over a canonical serialization (ids, hosts, ports, categories, districts).
+  // Hex SHA-256 over a canonical serialization (ids, hosts, ports, policies, categories, districts).
   std::string Digest() const;
 };
 

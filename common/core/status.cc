@@ -28,6 +28,7 @@ constexpr std::array kCodeNames = {
     CodeEntry{Code::kInvalidShare, "INVALID_SHARE"},
     CodeEntry{Code::kCheckFailed, "CHECK_FAILED"},
     CodeEntry{Code::kAborted, "ABORTED"},
+    CodeEntry{Code::kPolicyRefused, "POLICY_REFUSED"},
     CodeEntry{Code::kIo, "IO_ERROR"},
     CodeEntry{Code::kInternal, "INTERNAL"},
 };

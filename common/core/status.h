@@ -29,6 +29,7 @@ enum class Code {
   kInvalidShare,       // share or partial sum of the wrong length
   kCheckFailed,        // the self-check vector is not all ones (dropped or double-counted party)
   kAborted,            // the peer sent Abort
+  kPolicyRefused,      // a party's disclosure policy does not allow the query
   kIo,                 // local file could not be written
   kInternal,
 };

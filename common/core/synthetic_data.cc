@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <vector>
 
 #include "common/core/timestamp.h"
@@ -61,6 +62,7 @@ enum class Stream : uint64_t {
   kHomeDistrict,
   kDistrict,
   kTimestamp,
+  kSpend,
 };
 
 uint64_t StreamSeed(uint64_t party_seed, Stream stream) {
@@ -111,6 +113,26 @@ std::vector<double> PreferenceWeights(Xoshiro256& rng, size_t n) {
   return w;
 }
 
+// Typical spend per visit (the median, in currency units) of category `c` in the default category
+// order (grocery, clothing, electronics, pharmacy, restaurant, home_garden, sports, beauty); other
+// categories cycle through the same amounts.
+double TypicalSpend(size_t c) {
+  constexpr double kTypical[] = {42.0, 65.0, 180.0, 24.0, 32.0, 75.0, 55.0, 28.0};
+  return kTypical[c % std::size(kTypical)];
+}
+
+// Spread of the log of the spend: about two thirds of visits within a factor e^0.6 = 1.8 of the median.
+constexpr double kSpendSigma = 0.6;
+static_assert(kSpendScale % 100 == 0, "spend is generated in whole cents");
+
+// Approximately standard normal from one random word: the sum of four 16-bit uniforms (Irwin-Hall),
+// centred and scaled to variance 1. Bounded (|z| <= 3.46), which keeps amounts plausible.
+double ApproxNormal(uint64_t r) {
+  double sum = 0;
+  for (int k = 0; k < 4; ++k, r >>= 16) sum += static_cast<double>(r & 0xffff) * 0x1.0p-16;
+  return (sum - 2.0) * 1.7320508075688772;  // sqrt(12 / 4)
+}
+
 }  // namespace
 
 VisitTable GenerateSyntheticVisits(const SyntheticSpec& spec) {
@@ -123,6 +145,8 @@ VisitTable GenerateSyntheticVisits(const SyntheticSpec& spec) {
   const WeightedTable category_table(PreferenceWeights(profile, num_categories));
   const WeightedTable district_table(PreferenceWeights(profile, num_districts));
   const double mean_visits = 3.0 + 5.0 * profile.NextUnitOpen();  // in (3, 8]
+  // Drawn after the values above, so adding it changed none of them.
+  const double price_level = 0.8 + 0.4 * profile.NextUnitOpen();  // in (0.8, 1.2]
   // Visits per user = 1 + geometric(p) failures, p = 1 / mean, so the mean is `mean_visits`.
   const double log_q = std::log1p(-1.0 / mean_visits);
   const uint64_t max_visits = static_cast<uint64_t>(50 * mean_visits);
@@ -144,6 +168,8 @@ VisitTable GenerateSyntheticVisits(const SyntheticSpec& spec) {
   table.timestamp.resize(rows);
   table.district.resize(rows);
   table.is_weekend.resize(rows);
+  table.spend.resize(rows);
+  table.has_spend = true;
   table.num_users = spec.users;
   {
     uint32_t* out = table.user.data();
@@ -179,6 +205,18 @@ VisitTable GenerateSyntheticVisits(const SyntheticSpec& spec) {
 
   // Column 5: is_weekend, derived from the timestamp so the two never disagree.
   for (uint64_t i = 0; i < rows; ++i) table.is_weekend[i] = IsWeekend(table.timestamp[i]) ? 1 : 0;
+
+  // Column 6: spend in whole cents, log-normal around the category's typical basket times the
+  // party's price level (so parties differ), at least 0.01.
+  {
+    std::vector<double> median_cents(num_categories);
+    for (size_t c = 0; c < num_categories; ++c) median_cents[c] = 100.0 * price_level * TypicalSpend(c);
+    Xoshiro256 rng(StreamSeed(party_seed, Stream::kSpend));
+    for (uint64_t i = 0; i < rows; ++i) {
+      const double cents = median_cents[table.category[i]] * std::exp(kSpendSigma * ApproxNormal(rng.Next()));
+      table.spend[i] = std::max<int64_t>(1, std::llround(cents)) * (kSpendScale / 100);
+    }
+  }
   return table;
 }
 

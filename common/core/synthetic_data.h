@@ -20,7 +20,9 @@ struct SyntheticSpec {
   int64_t period_end = 1775001600;    // 2026-04-01T00:00:00Z (exclusive)
 };
 
-// Every user has at least one visit, so num_users == spec.users.
+// Every user has at least one visit, so num_users == spec.users. The spend column is filled
+// (has_spend): whole cents, at least 0.01, log-normal around a per-category typical amount scaled
+// by a per-party price level.
 VisitTable GenerateSyntheticVisits(const SyntheticSpec& spec);
 
 }  // namespace mpcstats::core

@@ -134,4 +134,13 @@ int DayOfWeek(int64_t epoch_seconds) {
 
 bool IsWeekend(int64_t epoch_seconds) { return DayOfWeek(epoch_seconds) >= 5; }
 
+int HourOfDay(int64_t epoch_seconds) {
+  const int64_t second_of_day = epoch_seconds - FloorDiv(epoch_seconds, kSecondsPerDay) * kSecondsPerDay;
+  return static_cast<int>(second_of_day / 3600);
+}
+
+int MonthOfYear(int64_t epoch_seconds) {
+  return static_cast<int>(CivilFromDays(FloorDiv(epoch_seconds, kSecondsPerDay)).month);
+}
+
 }  // namespace mpcstats::core

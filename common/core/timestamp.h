@@ -23,5 +23,9 @@ std::string_view WeekdayName(int day_of_week);
 // 0 = Monday ... 6 = Sunday.
 int DayOfWeek(int64_t epoch_seconds);
 bool IsWeekend(int64_t epoch_seconds);
+// 0..23, UTC.
+int HourOfDay(int64_t epoch_seconds);
+// 1..12, UTC.
+int MonthOfYear(int64_t epoch_seconds);
 
 }  // namespace mpcstats::core

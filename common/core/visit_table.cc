@@ -8,6 +8,7 @@ void VisitTable::Reserve(size_t rows) {
   timestamp.reserve(rows);
   district.reserve(rows);
   is_weekend.reserve(rows);
+  if (has_spend) spend.reserve(rows);
 }
 
 }  // namespace mpcstats::core

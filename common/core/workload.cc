@@ -4,11 +4,19 @@
 
 namespace mpcstats::core {
 
-std::string_view WorkloadName(WorkloadKind kind) { return kind == WorkloadKind::kVector ? "vector" : "visits"; }
+std::string_view WorkloadName(WorkloadKind kind) {
+  switch (kind) {
+    case WorkloadKind::kVisits: return "visits";
+    case WorkloadKind::kQuery: return "query";
+    case WorkloadKind::kVector: return "vector";
+  }
+  return "?";
+}
 
 StatusOr<WorkloadKind> ParseWorkloadName(std::string_view name) {
   if (name == "visits") return WorkloadKind::kVisits;
   if (name == "vector") return WorkloadKind::kVector;
+  if (name == "query") return WorkloadKind::kQuery;
   return Status(Code::kBadInput, fmt::format("unknown workload '{}'", name.substr(0, 32)));
 }
 

@@ -1,4 +1,5 @@
 // What the parties add up. "visits": the seed's query (visits per category, distinct users).
+// "query": a federated statistics query (common/core/query.h) over the parties' visits.
 // "vector": M values per party derived from its seed, a stand-in for fine-grained statistics
 // (category x district x hour cells, model updates) used to measure large vectors.
 // Either way the vector that is shared is payload followed by the N-entry self-check vector.
@@ -14,7 +15,7 @@
 
 namespace mpcstats::core {
 
-enum class WorkloadKind { kVisits, kVector };
+enum class WorkloadKind { kVisits, kQuery, kVector };
 
 std::string_view WorkloadName(WorkloadKind kind);
 StatusOr<WorkloadKind> ParseWorkloadName(std::string_view name);

@@ -1,6 +1,7 @@
 #include "common/report/run_report.h"
 
 #include "common/core/phase_timer.h"
+#include "common/report/query_report.h"
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
@@ -98,6 +99,12 @@ nlohmann::json RunReportJson(const RunReport& report) {
     j["vector_sums_sha256"] = Sha256Hex(report.vector_sums);
     auto& head = j["vector_sums_head"] = nlohmann::json::array();
     for (size_t i = 0; i < std::min<size_t>(report.vector_sums.size(), 8); ++i) head.push_back(report.vector_sums[i]);
+  } else if (report.workload == "query" && report.query_plan) {
+    j["districts"] = report.roster->districts;
+    j["query"] = core::QueryToJson(report.query_plan->query());
+    j["min_group_size"] = report.query_result.min_group_size;
+    j["total_users"] = report.query_result.total_users;
+    j["result"] = QueryRowsJson(*report.query_plan, report.query_result);
   } else {
     auto& visits = j["total_visits"] = nlohmann::json::object();
     auto& averages = j["average_visits_per_user"] = nlohmann::json::object();
@@ -142,6 +149,8 @@ std::string FormatRunTable(const RunReport& report) {
                                 report.roster->num_parties(), report.run_id, report.protocol, report.workload);
   if (report.workload == "vector") {
     out += fmt::format("{} sums revealed, SHA-256 {}\n\n", report.vector_sums.size(), Sha256Hex(report.vector_sums));
+  } else if (report.workload == "query" && report.query_plan) {
+    out += FormatQueryTable(*report.query_plan, report.query_result);
   } else {
     out += FormatVisitsTable(report);
   }

@@ -2,12 +2,15 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <span>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "common/core/local_aggregates.h"
+#include "common/core/query_plan.h"
+#include "common/core/query_result.h"
 #include "common/core/roster.h"
 #include "common/core/status.h"
 #include "proto/mpcstats.pb.h"
@@ -35,6 +38,8 @@ struct RunReport {
   std::string workload = "visits";
   const core::Roster* roster = nullptr;
   core::SeedResult result;            // workload "visits"
+  std::shared_ptr<const core::QueryPlan> query_plan;  // workload "query": the query as run
+  core::QueryResult query_result;                     // workload "query"
   std::vector<uint64_t> vector_sums;  // workload "vector": the M revealed sums
   std::map<std::string, ProcessMetrics> processes;  // "coordinator", "party1", ...
 };
@@ -42,7 +47,9 @@ struct RunReport {
 // Hex SHA-256 of the values as little-endian bytes (how run.json identifies a revealed vector).
 std::string Sha256Hex(std::span<const uint64_t> values);
 
-// run.json: parties, categories, total_visits, total_users, average_visits_per_user, metrics.
+// run.json: parties, categories, then by workload: visits: total_visits, total_users,
+// average_visits_per_user; query: query, min_group_size, total_users, result (rows); vector:
+// vector_length, vector_sums_sha256, vector_sums_head. Always: metrics.
 nlohmann::json RunReportJson(const RunReport& report);
 // The coordinator's printed summary: per-category results, phase times, bytes per process.
 std::string FormatRunTable(const RunReport& report);

@@ -247,7 +247,7 @@ TEST(RosterTest, DigestIsStableAndChangesWithEveryField) {
   EXPECT_EQ(digest.size(), 64u);
   EXPECT_EQ(digest.find_first_not_of("0123456789abcdef"), std::string::npos);
   EXPECT_EQ(Parse(ValidRoster())->Digest(), digest);
-  // Explicit defaults are the same roster as omitted ones; the reserved policy does not count yet.
+  // Explicit defaults are the same roster as omitted ones (an empty policy is the default policy).
   json explicit_defaults = ValidRoster();
   explicit_defaults["categories"] = DefaultCategories();
   explicit_defaults["districts"] = DefaultDistricts();

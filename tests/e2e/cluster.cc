@@ -275,13 +275,28 @@ uint16_t Cluster::party_port(int party) const {
 }
 
 void Cluster::UseSynthetic(int party, uint64_t users, uint64_t seed) {
-  data_[party] = DataSource{std::nullopt, users, seed};
+  data_[party] = DataSource{{}, users, seed};
 }
 
 fs::path Cluster::UseCsv(int party, const std::vector<Visit>& visits) {
   fs::path path = WriteFile("data/" + PartyId(party) + ".csv", FormatCsv(visits));
-  data_[party] = DataSource{path, 0, 0};
+  data_[party] = DataSource{{path}, 0, 0};
   return path;
+}
+
+void Cluster::UseCsvFiles(int party, std::vector<fs::path> files) { data_[party] = DataSource{std::move(files), 0, 0}; }
+
+void Cluster::UseQuery(const nlohmann::json& query) {
+  options_.query_file = WriteFile("query.json", query.dump(2)).string();
+}
+
+void Cluster::SetPolicy(int party, const nlohmann::json& policy) {
+  if (party == 0) {
+    roster_["policy"] = policy;
+  } else {
+    roster_["parties"][party - 1]["policy"] = policy;
+  }
+  roster_path_ = WriteFile("roster.json", roster_.dump(2));
 }
 
 fs::path Cluster::WriteFile(const std::string& name, const std::string& content) const {
@@ -312,8 +327,8 @@ std::vector<std::string> Cluster::PartyArgs(int party) const {
   if (options_.vector_length > 0) {
     argv.insert(argv.end(), {"--vector-length", std::to_string(options_.vector_length), "--seed",
                              std::to_string(options_.vector_seed)});
-  } else if (source.csv) {
-    argv.insert(argv.end(), {"--data", source.csv->string()});
+  } else if (!source.csv.empty()) {
+    for (const fs::path& file : source.csv) argv.insert(argv.end(), {"--data", file.string()});
   } else {
     argv.insert(argv.end(), {"--users", std::to_string(source.users), "--seed", std::to_string(source.seed)});
   }
@@ -346,6 +361,7 @@ std::vector<std::string> Cluster::CoordinatorArgs() const {
   }
   if (options_.chunk_values > 0)
     argv.insert(argv.end(), {"--chunk-values", std::to_string(options_.chunk_values)});
+  if (!options_.query_file.empty()) argv.insert(argv.end(), {"--query", options_.query_file});
   return argv;
 }
 

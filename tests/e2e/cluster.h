@@ -58,6 +58,7 @@ class Cluster {
                                  // the coordinator writes the sums to vector_out_path()
     uint64_t vector_seed = 42;
     uint32_t chunk_values = 0;  // > 0: the coordinator's --chunk-values
+    std::string query_file;     // non-empty: the coordinator's --query (a path)
   };
 
   explicit Cluster(Options options);
@@ -81,6 +82,13 @@ class Cluster {
   // Party data: synthetic (the default, users 1000, seed 42) or a CSV file written here.
   void UseSynthetic(int party, uint64_t users, uint64_t seed);
   std::filesystem::path UseCsv(int party, const std::vector<Visit>& visits);
+  // Several CSV files already written (WriteFile), passed as one --data each.
+  void UseCsvFiles(int party, std::vector<std::filesystem::path> files);
+  // Sets the disclosure policy of one party (0: the roster's top-level default) and rewrites the
+  // roster file; call before starting any process.
+  void SetPolicy(int party, const nlohmann::json& policy);
+  // Writes the query into the cluster directory and passes it as the coordinator's --query.
+  void UseQuery(const nlohmann::json& query);
   // Writes a file into the cluster directory and returns its path.
   std::filesystem::path WriteFile(const std::string& name, const std::string& content) const;
 
@@ -126,7 +134,7 @@ class Cluster {
 
  private:
   struct DataSource {
-    std::optional<std::filesystem::path> csv;
+    std::vector<std::filesystem::path> csv;  // empty: synthetic
     uint64_t users = 1000;
     uint64_t seed = 42;
   };

@@ -12,56 +12,12 @@
 
 #include "proto/mpcstats.pb.h"
 #include "tests/e2e/cluster.h"
+#include "tests/e2e/run_checks.h"
 
 namespace mpcstats::e2e {
 namespace {
 
 using namespace std::chrono_literals;
-
-// A line of `log` that contains both `code` and `who` (empty `who`: any line with `code`).
-bool HasLine(const std::string& log, const std::string& code, const std::string& who = "") {
-  std::istringstream lines(log);
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (line.find(code) != std::string::npos && (who.empty() || line.find(who) != std::string::npos))
-      return true;
-  }
-  return false;
-}
-
-// A line with any reason code from the fixed list that names `who`.
-bool HasReasonLine(const std::string& log, const std::string& who) {
-  for (const std::string& code : ReasonCodes()) {
-    if (HasLine(log, code, who)) return true;
-  }
-  return false;
-}
-
-// The common end of every failed run: within the cap (2 x timeout + 10 s) everything has ended,
-// and each process, counted from its own start, gave up within timeout + 5 s (TESTING.md).
-// Processes in `killed_by_test` are not held to this.
-void ExpectFailedRun(Cluster& cluster, const std::set<std::string>& killed_by_test = {}) {
-  ASSERT_TRUE(cluster.WaitAll()) << "a process ran past the cap of " << cluster.cap().count() << " ms\n"
-                                 << cluster.Describe();
-  const auto liveness_bound = std::chrono::seconds(cluster.timeout_seconds() + 5);
-  for (const std::string& name : cluster.process_names()) {
-    if (killed_by_test.count(name)) continue;
-    std::optional<int> code = cluster.exit_code(name);
-    ASSERT_TRUE(code.has_value()) << name;
-    EXPECT_NE(*code, 0) << name << " exited 0 in a failed run\n" << cluster.Describe();
-    EXPECT_LT(*code, 128) << name << " died of a signal instead of exiting\n" << cluster.Describe();
-    std::optional<std::chrono::milliseconds> run_time = cluster.process(name).run_time();
-    ASSERT_TRUE(run_time.has_value());
-    EXPECT_LE(*run_time, liveness_bound) << name << " took " << run_time->count() << " ms to give up\n"
-                                         << cluster.Describe();
-  }
-  EXPECT_FALSE(std::filesystem::exists(cluster.run_json_path())) << "a failed run published run.json";
-  // Not even a temporary or partial result is left in the coordinator's output directory.
-  for (const auto& [owner, path] : cluster.OutputFiles()) {
-    EXPECT_NE(owner, "coordinator") << "a failed run left " << path;
-  }
-  EXPECT_TRUE(cluster.PortsReleased()) << "a listener outlived its process";
-}
 
 // ---------------------------------------------------------------------------------------------
 // Transport and identity.
@@ -184,15 +140,6 @@ TEST(FaultTest, KeyThatDoesNotMatchCertificateIsUserError) {
   ExpectUserError(cluster, "party1", argv, PortsOtherThan(cluster, 1));
 }
 
-// True once the coordinator accepts connections (within 3 s).
-bool WaitUntilCoordinatorListens(const Cluster& cluster) {
-  const auto deadline = std::chrono::steady_clock::now() + 3s;
-  while (!IsListening(cluster.coordinator_port()) && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(20ms);
-  }
-  return IsListening(cluster.coordinator_port());
-}
-
 // One TLS client frame: a Hello on the coordinator link that claims `claimed_id`.
 std::string HelloFrame(const std::string& claimed_id) {
   wire::Envelope envelope;
@@ -243,7 +190,7 @@ TEST(FaultTest, ExpiredCertificateIsUserErrorAndRefusedAsPeer) {
   // Someone else presenting it: refused with the reason, and the run goes on when the real
   // party2 connects.
   cluster.StartCoordinator();
-  ASSERT_TRUE(WaitUntilCoordinatorListens(cluster)) << cluster.Describe();
+  ASSERT_TRUE(WaitUntilListening(cluster.coordinator_port())) << cluster.Describe();
   Process& stale = cluster.StartCustom(
       "stale",
       {"openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(cluster.coordinator_port()), "-cert",
@@ -270,7 +217,7 @@ TEST(FaultTest, HelloClaimingAnotherIdentityIsRefused) {
   // real party1 and party3 present, the run fails for want of party2 alone.
   Cluster cluster({.num_parties = 3});
   cluster.StartCoordinator();
-  ASSERT_TRUE(WaitUntilCoordinatorListens(cluster)) << cluster.Describe();
+  ASSERT_TRUE(WaitUntilListening(cluster.coordinator_port())) << cluster.Describe();
 
   std::filesystem::path hello = cluster.WriteFile("impostor-hello.bin", HelloFrame("party2"));
   // openssl s_client: mutual TLS 1.3 with party3's credentials; -quiet keeps reading after the
@@ -322,24 +269,11 @@ TEST(FaultTest, PartyThatNeverStartsFailsEveryone) {
   }
 }
 
-// Waits (up to 3 s) until `name` has a TCP connection to the coordinator, then `settle` more for
-// the TLS handshake and Hello on it.
-void WaitConnectedToCoordinator(Cluster& cluster, const std::string& name, std::chrono::milliseconds settle) {
-  auto deadline = std::chrono::steady_clock::now() + 3s;
-  while (!HasEstablishedConnection(cluster.process(name).pid(), cluster.coordinator_port()) &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(10ms);
-  }
-  ASSERT_TRUE(HasEstablishedConnection(cluster.process(name).pid(), cluster.coordinator_port()))
-      << name << " did not connect to the coordinator\n"
-      << cluster.Describe();
-  std::this_thread::sleep_for(settle);
-}
-
 TEST(FaultTest, PartyKilledWhileWaitingForOthersIsNamed) {
-  // party4 never comes, so the run cannot finish before party3 is killed: party3 has connected
-  // and the others are waiting in the connect phase. The failure must name the dead party3, not
-  // only the absent party4.
+  // The "killed after its handshake" phase: party3 has finished its TLS handshake and Hello with
+  // the coordinator and waits for Start, which cannot come (party4 never comes), so the others
+  // are waiting in the connect phase too. The failure must name the dead party3, not only the
+  // absent party4.
   Cluster cluster({.num_parties = 4});
   cluster.StartCoordinator();
   for (int p = 1; p <= 3; ++p) cluster.StartParty(p);
@@ -525,14 +459,21 @@ TEST(FaultTest, BadFlagsAreUserErrors) {
 // ---------------------------------------------------------------------------------------------
 // A misbehaving party (the party's --inject-fault test hook).
 
-// Starts every process, party1 with `fault`.
-void StartWithFaultyParty1(Cluster& cluster, const std::string& fault) {
+// Starts every process, `faulty` (1-based) with --inject-fault `fault`.
+void StartWithFaultyParty(Cluster& cluster, int faulty, const std::string& fault) {
   cluster.StartCoordinator();
-  std::vector<std::string> argv = cluster.PartyArgs(1);
-  argv.insert(argv.end(), {"--inject-fault", fault});
-  cluster.StartCustom("party1", argv);
-  for (int p = 2; p <= 3; ++p) cluster.StartParty(p);
+  for (int p = 1; p <= cluster.num_parties(); ++p) {
+    if (p != faulty) {
+      cluster.StartParty(p);
+      continue;
+    }
+    std::vector<std::string> argv = cluster.PartyArgs(p);
+    argv.insert(argv.end(), {"--inject-fault", fault});
+    cluster.StartCustom(Cluster::PartyId(p), argv);
+  }
 }
+
+void StartWithFaultyParty1(Cluster& cluster, const std::string& fault) { StartWithFaultyParty(cluster, 1, fault); }
 
 class ShortShareTest : public ::testing::TestWithParam<std::string> {};
 
@@ -549,12 +490,42 @@ TEST_P(ShortShareTest, ShareOfTheWrongLengthAbortsTheRunNamingTheSender) {
 INSTANTIATE_TEST_SUITE_P(BothProtocols, ShortShareTest, ::testing::Values("full", "seeded"));
 
 TEST(FaultTest, SecondPartialSumIsRejectedAndNothingIsPublished) {
+  // party1 sends its partial sum twice, then its metrics. The coordinator expects Metrics right
+  // after a partial sum, so it refuses the second one before any verdict: everyone, the cheating
+  // party1 included, gets Abort and exits non-zero, and nothing is published.
   Cluster cluster({.num_parties = 3});
   StartWithFaultyParty1(cluster, "second-partial-sum");
-  ASSERT_TRUE(cluster.WaitAll()) << cluster.Describe();
-  EXPECT_EQ(cluster.exit_code("coordinator"), 1) << cluster.Describe();
-  EXPECT_TRUE(HasLine(cluster.Log("coordinator"), "DUPLICATE_MESSAGE", "party1")) << cluster.Describe();
-  EXPECT_FALSE(std::filesystem::exists(cluster.run_json_path())) << cluster.Describe();
+  ExpectFailedRun(cluster);
+  for (const char* name : {"coordinator", "party1", "party2", "party3"}) {
+    EXPECT_EQ(cluster.exit_code(name), 1) << name << "\n" << cluster.Describe();
+  }
+  EXPECT_TRUE(HasLine(cluster.Log("coordinator"), "DUPLICATE_MESSAGE", "party1 sent a second partial sum"))
+      << cluster.Describe();
+  for (const char* name : {"party2", "party3"}) {
+    EXPECT_TRUE(HasLine(cluster.Log(name), "DUPLICATE_MESSAGE", "party1")) << name << "\n" << cluster.Describe();
+  }
+  // The cheat learns why it was refused.
+  EXPECT_TRUE(HasLine(cluster.Log("party1"), "DUPLICATE_MESSAGE", "second partial sum")) << cluster.Describe();
+}
+
+TEST(FaultTest, PartyKilledAfterItsPartialSumFailsEveryone) {
+  // party2 ends (std::_Exit, like a crash: no Abort, no Metrics) right after its last partial-sum
+  // chunk went out. Its partial sum is complete at the coordinator, but its Metrics never come:
+  // no Done is sent, everyone else exits non-zero naming party2, and nothing is published.
+  Cluster cluster({.num_parties = 3});
+  StartWithFaultyParty(cluster, 2, "exit-after-partial-sum");
+  ExpectFailedRun(cluster, {"party2"});
+  EXPECT_EQ(cluster.exit_code("party2"), 3) << "the hook did not fire\n" << cluster.Describe();
+  EXPECT_TRUE(HasLine(cluster.Log("party2"), "exit-after-partial-sum")) << cluster.Describe();
+  // The crash came after the partial sum was in, the phase this test is about.
+  EXPECT_TRUE(HasLine(cluster.Log("coordinator"), "partial sum received from party2")) << cluster.Describe();
+  EXPECT_TRUE(HasLine(cluster.Log("coordinator"), "PEER_MISSING", "party2")) << cluster.Describe();
+  for (const char* name : {"coordinator", "party1", "party3"}) {
+    EXPECT_EQ(cluster.exit_code(name), 1) << name << "\n" << cluster.Describe();
+    EXPECT_TRUE(HasReasonLine(cluster.Log(name), "party2")) << name << " does not name party2\n"
+                                                            << cluster.Describe();
+  }
+  EXPECT_FALSE(HasLine(cluster.Log("coordinator"), "announcing the result")) << cluster.Describe();
 }
 
 }  // namespace

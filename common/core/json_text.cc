@@ -1,0 +1,60 @@
+#include "common/core/json_text.h"
+
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+namespace mpcstats::core {
+
+std::string QuoteForMessage(std::string_view text) {
+  std::string out = "'";
+  const size_t n = std::min<size_t>(text.size(), 40);
+  for (size_t i = 0; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    out += (c < 0x20 || c == 0x7f) ? '?' : static_cast<char>(c);
+  }
+  if (text.size() > n) out += "...";
+  out += "'";
+  return out;
+}
+
+StatusOr<nlohmann::json> ParseJsonText(std::string_view text, std::string_view what) {
+  try {
+    return nlohmann::json::parse(text.begin(), text.end());
+  } catch (const nlohmann::json::parse_error& e) {
+    // what() is "[json.exception.parse_error.101] parse error at line 1, column 5: ..."; keep the tail.
+    std::string_view message = e.what();
+    if (const size_t close = message.find("] "); close != std::string_view::npos)
+      message.remove_prefix(close + 2);
+    return Status(Code::kBadInput, fmt::format("{}: invalid JSON: {}", what, message));
+  }
+}
+
+StatusOr<std::string> ReadSmallFile(const std::string& path, size_t max_bytes, std::string_view what) {
+  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!file) return Status(Code::kBadInput, fmt::format("cannot open '{}': {}", path, std::strerror(errno)));
+  struct stat info {};
+  if (::fstat(::fileno(file.get()), &info) == 0 && S_ISDIR(info.st_mode)) {
+    return Status(Code::kBadInput, fmt::format("cannot read '{}': Is a directory", path));
+  }
+  std::string text;
+  char buffer[8192];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) {
+    text.append(buffer, n);
+    if (text.size() > max_bytes) {
+      return Status(Code::kBadInput, fmt::format("'{}': {} larger than {} bytes", path, what, max_bytes));
+    }
+  }
+  if (std::ferror(file.get())) {
+    return Status(Code::kBadInput, fmt::format("cannot read '{}': {}", path, std::strerror(errno)));
+  }
+  return text;
+}
+
+}  // namespace mpcstats::core

@@ -1,0 +1,54 @@
+#include "common/core/party_input.h"
+
+#include <fmt/format.h>
+
+#include "common/core/local_aggregates.h"
+#include "common/core/messages.h"
+#include "common/core/policy.h"
+#include "common/core/query.h"
+#include "common/core/query_aggregates.h"
+#include "common/core/query_plan.h"
+#include "common/core/workload.h"
+
+namespace mpcstats::core {
+
+StatusOr<std::vector<uint64_t>> BuildPartyInput(const wire::Start& start, const PartyData& data,
+                                                const Roster& roster, size_t party_index) {
+  auto workload = ParseWorkloadName(start.workload());
+  if (!workload.ok()) return workload.status();
+  const size_t num_parties = roster.num_parties();
+  if (party_index >= num_parties) return Status(Code::kInternal, "party index outside the roster");
+  const bool has_visits = data.visits != nullptr;
+  if ((*workload == WorkloadKind::kVector) == has_visits) {
+    return Status(Code::kBadInput,
+                  fmt::format("the coordinator runs the {} workload but this party was started with {}",
+                              WorkloadName(*workload), has_visits ? "visit data" : "--vector-length"));
+  }
+
+  switch (*workload) {
+    case WorkloadKind::kVisits:
+      return EncodeInput(Aggregate(*data.visits, roster.categories.size()),
+                         {roster.categories.size(), num_parties}, party_index);
+    case WorkloadKind::kVector: {
+      auto input = MakeVectorPayload(data.vector_length, data.vector_seed, party_index, num_parties);
+      AppendCheckVector(&input, party_index, num_parties);
+      return input;
+    }
+    case WorkloadKind::kQuery: {
+      // The query arrives from the network: parsed with the same checks as the coordinator's file.
+      auto query = ParseQuery(start.query());
+      if (!query.ok()) return query.status();
+      const PartyEntry& self = roster.parties[party_index];
+      if (Status s = CheckQueryAllowed(*query, self.policy, self.id); !s.ok()) return s;
+      auto plan = QueryPlan::Make(*query, roster.categories, roster.districts);
+      if (!plan.ok()) return plan.status();
+      auto input = ComputeQueryPayload(*data.visits, *plan, num_parties);
+      if (!input.ok()) return input.status().WithContext(self.id);
+      AppendCheckVector(&*input, party_index, num_parties);
+      return input;
+    }
+  }
+  return Status(Code::kInternal, "unknown workload");
+}
+
+}  // namespace mpcstats::core
