@@ -40,4 +40,12 @@ compose_ok "$tmp/c5/docker-compose.yml"
 services="$(cd "$tmp/c5" && docker-compose config --services | sort | tr '\n' ' ')"
 [[ "$services" == "coordinator party1 party2 party3 party4 party5 " ]] \
   || die "the 5-party file has services '$services'"
+# A deployment that runs a statistics query: the coordinator gets it mounted and passed as --query.
+mkdir -p "$tmp/cq/queries"
+cp "$MPC_ROOT/examples/queries/district_weekend.json" "$tmp/cq/queries/q.json"
+"$MPC_SCRIPTS/gen-compose.sh" --parties 3 --out "$tmp/cq/docker-compose.yml" --query queries/q.json 2>/dev/null
+compose_ok "$tmp/cq/docker-compose.yml"
+command="$(cd "$tmp/cq" && docker-compose config | sed -n '/^  coordinator:/,/^  party1:/p')"
+grep -q -- "--query" <<<"$command" && grep -q "/etc/mpcstats/query.json" <<<"$command" \
+  || die "the query deployment's coordinator does not get --query: $command"
 info "compose files ok"

@@ -7,6 +7,7 @@ source "$(dirname "$0")/lib/common.sh"
 usage() {
   cat <<USAGE
 Usage: $PROG --parties N [--out FILE] [--users U] [--seed S] [--base-port P] [--roster REL] [--context DIR]
+                      [--query REL]
 
   --parties N      number of parties (party1..partyN), >= 2
   --out FILE       compose file to write (default: docker-compose.yml in the repository)
@@ -16,12 +17,15 @@ Usage: $PROG --parties N [--out FILE] [--users U] [--seed S] [--base-port P] [--
   --roster REL     roster path, relative to the compose file's directory (default deploy/roster.docker.json);
                    written too, with each service name as its host
   --context DIR    Docker build context as written in the file (default: the repository, relative to FILE)
+  --query REL      the coordinator runs this statistics query (JSON, relative to the compose file's
+                   directory, e.g. examples/queries/district_weekend.json), mounted read-only;
+                   results/result.csv is written too
 
 The committed docker-compose.yml is: $PROG --parties 3
 USAGE
 }
 
-parties="" out="$MPC_ROOT/docker-compose.yml" users=1000 seed=42 base=7000 roster_rel=deploy/roster.docker.json context=""
+parties="" out="$MPC_ROOT/docker-compose.yml" users=1000 seed=42 base=7000 roster_rel=deploy/roster.docker.json context="" query_rel=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --parties) need_value "$1" $#; check_uint "$1" "$2" 2; parties=$((10#$2)); shift 2 ;;
@@ -31,12 +35,14 @@ while [[ $# -gt 0 ]]; do
     --base-port) need_value "$1" $#; check_uint "$1" "$2" 1; base=$((10#$2)); shift 2 ;;
     --roster) need_value "$1" $#; roster_rel="$2"; shift 2 ;;
     --context) need_value "$1" $#; context="$2"; shift 2 ;;
+    --query) need_value "$1" $#; query_rel="$2"; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) die_usage "unknown argument '$1'" ;;
   esac
 done
 [[ -n "$parties" ]] || die_usage "--parties is required"
 [[ "$roster_rel" != /* ]] || die_usage "--roster must be relative to the compose file's directory"
+[[ "$query_rel" != /* ]] || die_usage "--query must be relative to the compose file's directory"
 ensure_deps
 
 out="$(abs_path "$out")"
@@ -49,10 +55,12 @@ hosts="coordinator"
 for ((i = 1; i <= parties; i++)); do hosts+=",party$i"; done
 
 # service ID OUT_MOUNT COMMAND_ARGS...: one service. Each container gets the roster, the CA certificate and
-# its own certificate and key only (never ca.key or another identity's key), and one output mount.
+# its own certificate and key only (never ca.key or another identity's key), and one output mount
+# (plus the query, read-only, for the coordinator when EXTRA_MOUNT is set).
 service() {
-  local id="$1" out_mount="$2" arg args=""
+  local id="$1" out_mount="$2" arg args="" extra=""
   shift 2
+  [[ -z "${EXTRA_MOUNT:-}" ]] || extra=$'\n'"      - $EXTRA_MOUNT"
   for arg in "$@"; do args+="${args:+, }\"$arg\""; done
   cat <<YAML
 
@@ -64,7 +72,7 @@ service() {
       - ./deploy/certs/ca.crt:/certs/ca.crt:ro
       - ./deploy/certs/$id.crt:/certs/$id.crt:ro
       - ./deploy/certs/$id.key:/certs/$id.key:ro
-      - $out_mount
+      - $out_mount$extra
     command: [$args]
 YAML
 }
@@ -97,7 +105,12 @@ x-mpcstats: &mpcstats
 services:
 YAML
   tls_flags coordinator
-  service coordinator ./results:/results mpcstats-coordinator "${flags[@]}" --out /results
+  if [[ -n "$query_rel" ]]; then
+    EXTRA_MOUNT="./$query_rel:/etc/mpcstats/query.json:ro" service coordinator ./results:/results \
+      mpcstats-coordinator "${flags[@]}" --out /results --query /etc/mpcstats/query.json
+  else
+    service coordinator ./results:/results mpcstats-coordinator "${flags[@]}" --out /results
+  fi
   for ((i = 1; i <= parties; i++)); do
     tls_flags "party$i"
     service "party$i" ./results-local:/results mpcstats-party "${flags[@]}" --id "party$i" --users "$users" \

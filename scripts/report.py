@@ -277,12 +277,15 @@ def cmd_performance(args):
         if show_legend:
             ax.legend(title="protocol")
     fig.tight_layout()
-    out_dir = os.path.dirname(os.path.abspath(args.out))
-    os.makedirs(out_dir, exist_ok=True)
-    fig.savefig(args.out, dpi=120)
-    plt.close(fig)
-    print(f"Chart: {args.out}")
+    save_chart(plt, fig, args.out)
     return 0
+
+
+def save_chart(plt, fig, path):
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    print(f"Chart: {path}")
 
 
 # ---------------------------------------------------------------- query chart
@@ -510,11 +513,7 @@ def cmd_query_chart(args):
             bottom = 0.35 / height
     ax.set_title(title)
     fig.tight_layout(rect=(0, bottom, 1, 1))
-    out_dir = os.path.dirname(os.path.abspath(args.out))
-    os.makedirs(out_dir, exist_ok=True)
-    fig.savefig(args.out, dpi=120)
-    plt.close(fig)
-    print(f"Chart: {args.out}")
+    save_chart(plt, fig, args.out)
     return 0
 
 
