@@ -5,7 +5,7 @@ set -euo pipefail
 PROG=fuzz.sh
 source "$(dirname "$0")/lib/common.sh"
 
-targets_all=(frame_decoder csv)
+targets_all=(frame_decoder csv query)
 
 usage() {
   cat <<USAGE

@@ -26,12 +26,20 @@ std::string QuoteForMessage(std::string_view text) {
 StatusOr<nlohmann::json> ParseJsonText(std::string_view text, std::string_view what) {
   try {
     return nlohmann::json::parse(text.begin(), text.end());
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
+    // Not only parse_error: a number too large for a double ("1E400") throws out_of_range.
     // what() is "[json.exception.parse_error.101] parse error at line 1, column 5: ..."; keep the tail.
     std::string_view message = e.what();
     if (const size_t close = message.find("] "); close != std::string_view::npos)
       message.remove_prefix(close + 2);
-    return Status(Code::kBadInput, fmt::format("{}: invalid JSON: {}", what, message));
+    // The message quotes the last token read, which can be long or hold control characters.
+    std::string line;
+    for (const char c : message.substr(0, 160)) {
+      const auto u = static_cast<unsigned char>(c);
+      line += (u < 0x20 || u == 0x7f) ? '?' : c;
+    }
+    if (message.size() > 160) line += "...";
+    return Status(Code::kBadInput, fmt::format("{}: invalid JSON: {}", what, line));
   }
 }
 

@@ -113,6 +113,23 @@ TEST(QueryTest, BadDatesAreClearErrors) {
             "query: date_from 2026-03-01 is after date_to 2026-02-28");
 }
 
+TEST(QueryTest, JsonErrorsStayOneShortLine) {
+  // nlohmann quotes the last token read: a long unterminated string must not become a long message.
+  const std::string message = QueryError("{\"metrics\": [\"" + std::string(5000, 'x') + "\n");
+  EXPECT_EQ(message.rfind("query: invalid JSON: ", 0), 0u) << message;
+  EXPECT_LT(message.size(), 220u);
+  EXPECT_EQ(message.find('\n'), std::string::npos);
+}
+
+TEST(QueryTest, NumberTooLargeForJsonIsAnErrorNotAnException) {
+  // Found by tests/fuzz/query_fuzz: nlohmann throws out_of_range, not parse_error, for this.
+  const std::string message = QueryError(R"({"metrics": ["visits"], "x": 1E400})");
+  EXPECT_EQ(message.rfind("query: invalid JSON: number overflow parsing '1E400'", 0), 0u) << message;
+  auto roster = ParseRoster(R"({"coordinator": {"host": "h", "port": 1E999}})");
+  ASSERT_FALSE(roster.ok());
+  EXPECT_EQ(roster.status().code(), Code::kBadInput);
+}
+
 TEST(QueryTest, OversizedQueryIsRefusedBeforeParsing) {
   const std::string huge =
       "{\"metrics\": [\"visits\"], \"group_by\": [" + std::string(kMaxQueryBytes, ' ') + "]}";
