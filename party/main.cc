@@ -133,12 +133,15 @@ int main(int argc, char** argv) {
   if (!tls.ok()) return Fail(tls.status());
   const auto party_index = static_cast<size_t>(index);
   if (flags.vector_length > 0) {
+    // Made before connecting, like loaded data, so the run's clock does not include it.
+    auto input = std::make_shared<std::vector<uint64_t>>(mpcstats::core::MakeVectorPayload(
+        flags.vector_length, flags.seed, party_index, roster->num_parties()));
+    mpcstats::core::AppendCheckVector(input.get(), party_index, roster->num_parties());
     spdlog::info("{}: vector workload of {} values", flags.id, flags.vector_length);
-    const mpcstats::core::PartyData data{.vector_length = flags.vector_length, .vector_seed = flags.seed};
-    return RunAndReport(flags, *roster, *tls,
-                        [data, roster = *roster, party_index](const mpcstats::wire::Start& start) {
-                          return mpcstats::core::BuildPartyInput(start, data, roster, party_index);
-                        });
+    return RunAndReport(
+        flags, *roster, *tls, [input, roster = *roster, party_index](const mpcstats::wire::Start& start) {
+          return mpcstats::core::BuildPartyInput(start, {.vector_input = input.get()}, roster, party_index);
+        });
   }
   auto visits = LoadVisits(flags, *roster, party_index);
   if (!visits.ok()) return Fail(visits.status());

@@ -19,6 +19,9 @@ StatusOr<std::vector<uint64_t>> BuildPartyInput(const wire::Start& start, const 
   const size_t num_parties = roster.num_parties();
   if (party_index >= num_parties) return Status(Code::kInternal, "party index outside the roster");
   const bool has_visits = data.visits != nullptr;
+  if (has_visits == (data.vector_input != nullptr)) {
+    return Status(Code::kInternal, "a party has either visits or a vector input");
+  }
   if ((*workload == WorkloadKind::kVector) == has_visits) {
     return Status(Code::kBadInput,
                   fmt::format("the coordinator runs the {} workload but this party was started with {}",
@@ -29,11 +32,9 @@ StatusOr<std::vector<uint64_t>> BuildPartyInput(const wire::Start& start, const 
     case WorkloadKind::kVisits:
       return EncodeInput(Aggregate(*data.visits, roster.categories.size()),
                          {roster.categories.size(), num_parties}, party_index);
-    case WorkloadKind::kVector: {
-      auto input = MakeVectorPayload(data.vector_length, data.vector_seed, party_index, num_parties);
-      AppendCheckVector(&input, party_index, num_parties);
-      return input;
-    }
+    case WorkloadKind::kVector:
+      if (data.vector_input->empty()) return Status(Code::kInternal, "the vector input was already used");
+      return std::move(*data.vector_input);
     case WorkloadKind::kQuery: {
       // The query arrives from the network: parsed with the same checks as the coordinator's file.
       auto query = ParseQuery(start.query());

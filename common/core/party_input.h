@@ -15,8 +15,9 @@ namespace mpcstats::core {
 
 struct PartyData {
   const VisitTable* visits = nullptr;  // CSV or synthetic visits (answers "visits" and "query")
-  uint64_t vector_length = 0;          // --vector-length: answers "vector" only
-  uint64_t vector_seed = 0;
+  // --vector-length: the whole input vector (payload and check vector), made before connecting
+  // like any data the party loads, and moved out at Start. Answers "vector" only.
+  std::vector<uint64_t>* vector_input = nullptr;
 };
 
 // kBadInput when this party's data cannot answer the workload (or a query needs a spend column

@@ -221,9 +221,15 @@ TEST(PartyInputTest, QueryIsCheckedAgainstThePartysPolicy) {
   EXPECT_EQ(BuildPartyInput(start, data, *roster, 0).status().code(), Code::kBadInput);
   // A party started for the vector workload cannot answer a query.
   start.set_query(R"({"metrics": ["visits"]})");
-  auto vector_party = BuildPartyInput(start, PartyData{.vector_length = 10, .vector_seed = 1}, *roster, 0);
+  std::vector<uint64_t> vector_input(12, 1);
+  auto vector_party = BuildPartyInput(start, PartyData{.vector_input = &vector_input}, *roster, 0);
   EXPECT_EQ(vector_party.status().message(),
             "the coordinator runs the query workload but this party was started with --vector-length");
+  // It answers the vector workload with its prepared input, moved out once.
+  start.set_workload("vector");
+  auto moved = BuildPartyInput(start, PartyData{.vector_input = &vector_input}, *roster, 0);
+  ASSERT_TRUE(moved.ok()) << moved.status().ToString();
+  EXPECT_EQ(*moved, std::vector<uint64_t>(12, 1));
 }
 
 }  // namespace
