@@ -12,14 +12,7 @@
 
 #include "common/core/csv_reader.h"
 #include "common/core/roster.h"
-
-#define FUZZ_CHECK(cond)                                                  \
-  do {                                                                    \
-    if (!(cond)) {                                                        \
-      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                       \
-    }                                                                     \
-  } while (0)
+#include "tests/fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const auto* categories = new std::vector<std::string>(mpcstats::core::DefaultCategories());

@@ -14,20 +14,13 @@
 
 #include "common/core/frame_codec.h"
 #include "common/core/messages.h"
+#include "tests/fuzz/fuzz_check.h"
 
 namespace {
 
 using mpcstats::core::BodyCase;
 using mpcstats::core::Status;
 namespace wire = mpcstats::wire;
-
-#define FUZZ_CHECK(cond)                                                  \
-  do {                                                                    \
-    if (!(cond)) {                                                        \
-      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                       \
-    }                                                                     \
-  } while (0)
 
 void CheckOneLine(const Status& status) {
   FUZZ_CHECK(status.message().size() < 1024);

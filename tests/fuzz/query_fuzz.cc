@@ -17,14 +17,7 @@
 #include "common/core/query_result.h"
 #include "common/core/roster.h"
 #include "common/core/timestamp.h"
-
-#define FUZZ_CHECK(cond)                                                            \
-  do {                                                                              \
-    if (!(cond)) {                                                                  \
-      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                 \
-    }                                                                               \
-  } while (0)
+#include "tests/fuzz/fuzz_check.h"
 
 namespace {
 
