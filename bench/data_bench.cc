@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/core/csv_reader.h"
+#include "common/core/csv_writer.h"
 #include "common/core/local_aggregates.h"
 #include "common/core/query.h"
 #include "common/core/query_aggregates.h"
@@ -216,7 +217,7 @@ void BM_ReadVisitsCsv(benchmark::State& state) {
   for (auto _ : state) {
     peak.Reset();
     const double cpu_start = ThreadCpuSeconds();
-    StatusOr<VisitTable> table = ReadVisitsCsv(file.path(), categories, districts);
+    StatusOr<VisitTable> table = ReadVisitsCsvFiles({file.path()}, categories, districts);
     cpu_seconds += ThreadCpuSeconds() - cpu_start;
     peak_growth = std::max(peak_growth, peak.Growth());
     if (!table.ok()) {

@@ -10,6 +10,7 @@
 #include "common/core/secure_random.h"
 #include "common/net/acceptor.h"
 #include "common/net/concurrent.h"
+#include "common/sys/peak_rss.h"
 
 namespace mpcstats::coordinator {
 
@@ -191,7 +192,7 @@ class CoordinatorSession {
       m.link_wire_bytes_received[id] = s.wire_received;
     }
     m.phase_seconds = timer_.Seconds();
-    m.peak_rss_bytes = core::PeakRssBytes();
+    m.peak_rss_bytes = sys::PeakRssBytes();
     return m;
   }
 

@@ -9,8 +9,8 @@
 #include "common/core/query.h"
 #include "common/core/query_plan.h"
 #include "common/core/roster.h"
-#include "common/net/logging.h"
-#include "common/net/memory_tuning.h"
+#include "common/sys/logging.h"
+#include "common/sys/memory_tuning.h"
 #include "common/net/tls_context.h"
 #include "common/report/query_report.h"
 #include "common/report/run_report.h"
@@ -29,7 +29,7 @@ int Fail(const Status& status) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  mpcstats::net::TuneAllocatorForStreaming();
+  mpcstats::sys::TuneAllocatorForStreaming();
   std::string roster_path;
   mpcstats::net::TlsFiles tls_files;
   std::string out_dir;
@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
     std::cerr << "mpcstats-coordinator: USAGE: " << e.what() << "\n";
     return mpcstats::core::kExitBadInput;
   }
-  if (Status s = mpcstats::net::SetUpLogging("coordinator", log_level); !s.ok()) return Fail(s);
+  if (Status s = mpcstats::sys::SetUpLogging("coordinator", log_level); !s.ok()) return Fail(s);
 
   auto roster = mpcstats::core::LoadRoster(roster_path);
   if (!roster.ok()) return Fail(roster.status());

@@ -12,8 +12,8 @@
 #include "common/core/roster.h"
 #include "common/core/synthetic_data.h"
 #include "common/core/workload.h"
-#include "common/net/logging.h"
-#include "common/net/memory_tuning.h"
+#include "common/sys/logging.h"
+#include "common/sys/memory_tuning.h"
 #include "common/net/tls_context.h"
 #include "common/report/run_report.h"
 #include "party/party_runner.h"
@@ -79,7 +79,7 @@ int RunAndReport(const Flags& flags, const mpcstats::core::Roster& roster,
 }  // namespace
 
 int main(int argc, char** argv) {
-  mpcstats::net::TuneAllocatorForStreaming();
+  mpcstats::sys::TuneAllocatorForStreaming();
   Flags flags;
   CLI::App app{"mpcstats party: contributes one retailer's visit statistics to a secure sum"};
   app.add_option("--roster", flags.roster, "roster JSON listing the coordinator and every party")->required();
@@ -121,7 +121,7 @@ int main(int argc, char** argv) {
     return Fail(
         Status(Code::kUsage, "give --data FILE.csv, --users U --seed S, or --vector-length M --seed S"));
   }
-  if (Status s = mpcstats::net::SetUpLogging(flags.id, flags.log_level); !s.ok()) return Fail(s);
+  if (Status s = mpcstats::sys::SetUpLogging(flags.id, flags.log_level); !s.ok()) return Fail(s);
 
   // Everything a user can get wrong is checked here, before any connection is made.
   auto roster = mpcstats::core::LoadRoster(flags.roster);

@@ -14,6 +14,7 @@
 #include "common/net/connector.h"
 #include "common/net/gate.h"
 #include "common/report/run_report.h"
+#include "common/sys/peak_rss.h"
 
 namespace mpcstats::party {
 
@@ -282,7 +283,7 @@ class PartySession {
     for (const auto& [id, channel] : peers_) add(id, channel->stats());
     if (coordinator_) add(std::string(core::kCoordinatorId), coordinator_->stats());
     m.phase_seconds = timer_.Seconds();
-    m.peak_rss_bytes = core::PeakRssBytes();
+    m.peak_rss_bytes = sys::PeakRssBytes();
     return m;
   }
 

@@ -10,7 +10,7 @@ Usage: $PROG [--sanitize]
 
   (default)    build into \$BUILD_DIR or build/ (Release) and run ctest there
   --sanitize   then also build into build-asan/ with -DMPCSTATS_SANITIZE=ON and run ctest there
-When CI=true both suites run. ctest: --output-on-failure -j2 --timeout 300.
+When CI=true both suites run. Both build with -Werror. ctest: --output-on-failure -j2 --timeout 300.
 USAGE
 }
 
@@ -35,11 +35,11 @@ suite() {
   ctest --test-dir "$dir" --output-on-failure -j2 --timeout 300 --no-tests=error || die "$label tests failed"
 }
 
-suite normal "$(abs_path "${BUILD_DIR:-$MPC_ROOT/build}")" --type Release
+suite normal "$(abs_path "${BUILD_DIR:-$MPC_ROOT/build}")" --type Release --werror
 if ((sanitize)); then
   # Abort on the first report, with stack traces, so a finding fails its test.
   export ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}"
   export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
-  suite sanitizer "$MPC_ROOT/build-asan" --sanitize
+  suite sanitizer "$MPC_ROOT/build-asan" --sanitize --werror
 fi
 info "all tests passed"

@@ -37,14 +37,5 @@ StatusOr<VisitTable> ReadVisitsCsvFiles(const std::vector<std::string>& paths,
                                         const std::vector<std::string>& categories,
                                         const std::vector<std::string>& districts,
                                         size_t block_size = kCsvBlockSize);
-// ReadVisitsCsvFiles({path}, ...): the error names the file if it is missing or unreadable.
-StatusOr<VisitTable> ReadVisitsCsv(const std::string& path, const std::vector<std::string>& categories,
-                                   const std::vector<std::string>& districts);
-
-// Writes a table in the same format (used by tests and the data generator). User ids are written
-// as "u<index>". With table.has_spend (then table.spend has one value per row) the spend column is
-// written with at least 2 and at most kSpendDecimals decimals ("12.50", "0.0001"), exactly.
-std::string FormatVisitsCsv(const VisitTable& table, const std::vector<std::string>& categories,
-                            const std::vector<std::string>& districts);
 
 }  // namespace mpcstats::core

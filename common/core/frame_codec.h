@@ -3,8 +3,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
-#include <optional>
 #include <span>
 #include <string>
 
@@ -23,23 +21,5 @@ Status AppendFrame(const wire::Envelope& message, uint32_t max_frame_bytes, std:
 StatusOr<uint32_t> DecodeFrameLength(std::span<const uint8_t, kFrameHeaderBytes> header, uint32_t max_frame_bytes);
 // Parses a body; kBadFrame if protobuf refuses it or a body field is missing.
 StatusOr<wire::Envelope> ParseEnvelope(std::span<const uint8_t> body);
-
-// Incremental decoder for a byte stream (tests and fuzzing use it; the network reads frames directly).
-class FrameDecoder {
- public:
-  explicit FrameDecoder(uint32_t max_frame_bytes = kDefaultMaxFrameBytes) : max_frame_bytes_(max_frame_bytes) {}
-  // Appends bytes. After an error, the decoder stays failed.
-  void Feed(std::span<const uint8_t> bytes);
-  // The next complete message, nullopt if more bytes are needed, or the error.
-  StatusOr<std::optional<wire::Envelope>> Next();
-  // Bytes fed but not yet consumed (a truncated frame at EOF leaves this non-zero).
-  size_t buffered() const { return buffer_.size() - offset_; }
-
- private:
-  uint32_t max_frame_bytes_;
-  std::string buffer_;
-  size_t offset_ = 0;
-  Status error_;
-};
 
 }  // namespace mpcstats::core

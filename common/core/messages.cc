@@ -32,7 +32,6 @@ wire::Envelope MakeEnvelope(std::string_view run_id, std::string_view sender) {
 wire::Envelope MakeHello(std::string_view run_id, std::string_view sender) {
   wire::Envelope message = MakeEnvelope(run_id, sender);
   message.mutable_hello()->set_protocol_version(kProtocolVersion);
-  message.mutable_hello()->set_role("party");
   return message;
 }
 

@@ -16,15 +16,6 @@ StatusOr<ProtocolKind> ParseProtocolName(std::string_view name) {
   return Status(Code::kBadInput, fmt::format("unknown protocol '{}' (expected full or seeded)", SanitizeForLog(name, 32)));
 }
 
-size_t NumChunks(uint64_t length, uint32_t chunk_values) {
-  return static_cast<size_t>((length + chunk_values - 1) / chunk_values);
-}
-
-ChunkRange ChunkAt(uint64_t length, uint32_t chunk_values, size_t index) {
-  const uint64_t offset = static_cast<uint64_t>(index) * chunk_values;
-  return {offset, offset >= length ? 0 : std::min<uint64_t>(chunk_values, length - offset)};
-}
-
 PartyProtocol::PartyProtocol(const Roster& roster, std::string self_id, InputSource input)
     : self_id_(std::move(self_id)),
       roster_digest_(roster.Digest()),

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "common/core/chunking.h"
 #include "common/core/roster.h"
 #include "common/core/secure_random.h"
 #include "common/core/sharing.h"
@@ -30,17 +31,6 @@ namespace mpcstats::core {
 enum class ProtocolKind { kFull, kSeeded };
 std::string_view ProtocolName(ProtocolKind kind);
 StatusOr<ProtocolKind> ParseProtocolName(std::string_view name);
-
-// 1 MiB of ring elements per frame.
-inline constexpr uint32_t kDefaultChunkValues = 1u << 17;
-
-// Chunk `index` of a vector of `length` values cut in chunks of `chunk_values`.
-struct ChunkRange {
-  uint64_t offset = 0;
-  uint64_t count = 0;
-};
-size_t NumChunks(uint64_t length, uint32_t chunk_values);
-ChunkRange ChunkAt(uint64_t length, uint32_t chunk_values, size_t index);
 
 // Builds the party's input vector (payload followed by the check vector) once Start has said
 // what the run computes; an error (e.g. a query the party's policy refuses) stops the run.

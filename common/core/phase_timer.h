@@ -42,7 +42,4 @@ inline constexpr const char* kPhaseShares = "share_distribution";
 inline constexpr const char* kPhaseSumming = "local_summing";
 inline constexpr const char* kPhaseAggregation = "aggregation";
 
-// Peak resident set size of this process in bytes (getrusage).
-uint64_t PeakRssBytes();
-
 }  // namespace mpcstats::core

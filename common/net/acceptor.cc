@@ -3,12 +3,14 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <vector>
 
 #include "common/core/messages.h"
 #include "common/net/gate.h"
+#include "common/net/inherited_listener.h"
 #include "common/net/tls_context.h"
 
 namespace mpcstats::net {
@@ -132,6 +134,21 @@ Status Acceptor::Listen() {
   if (ec) return Status(Code::kUsage, fmt::format("bad listen address '{}'", state_->options.listen_address));
   const tcp::endpoint endpoint(address, state_->options.port);
   auto& acceptor = state_->acceptor;
+  if (const int inherited = TakeInheritedListener(state_->options.port); inherited >= 0) {
+    // Bound by whoever started us (socket activation); listen() is ours to call.
+    sockaddr_storage bound{};
+    socklen_t size = sizeof(bound);
+    ::getsockname(inherited, reinterpret_cast<sockaddr*>(&bound), &size);
+    acceptor.assign(bound.ss_family == AF_INET6 ? tcp::v6() : tcp::v4(), inherited, ec);
+    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return Status(Code::kIo, fmt::format("cannot listen on the inherited socket for port {}: {}",
+                                           state_->options.port, ec.message()));
+    }
+    const tcp::endpoint local = acceptor.local_endpoint(ec);
+    spdlog::info("listening on {}:{} (inherited socket)", local.address().to_string(), local.port());
+    return Status::Ok();
+  }
   acceptor.open(endpoint.protocol(), ec);
   if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
   if (!ec) acceptor.bind(endpoint, ec);

@@ -49,6 +49,8 @@ awaitable<core::StatusOr<std::shared_ptr<Channel>>> ConnectToPeer(ssl::context& 
     tcp::socket socket(executor);
     last_error = co_await TryConnect(socket, options.endpoint, options.deadline);
     if (last_error) {
+      spdlog::debug("connecting to {} at {}:{}: attempt {} failed ({}); retrying in {} ms", options.peer_id,
+                    options.endpoint.host, options.endpoint.port, attempts, last_error.message(), backoff.count());
       asio::steady_timer wait(executor, std::min(Clock::now() + backoff, options.deadline));
       error_code ignored;
       co_await wait.async_wait(asio::redirect_error(use_awaitable, ignored));

@@ -1,4 +1,5 @@
-// What a run publishes: run.json, the party's local result file, and the table a person reads.
+// What a run publishes: run.json (run_json.cc), the party's local result file (local_result_json.cc),
+// and the table a person reads (run_table.cc).
 #pragma once
 
 #include <map>
@@ -13,24 +14,10 @@
 #include "common/core/query_result.h"
 #include "common/core/roster.h"
 #include "common/core/status.h"
-#include "proto/mpcstats.pb.h"
+#include "common/report/atomic_file.h"
+#include "common/report/process_metrics.h"
 
 namespace mpcstats::report {
-
-// Measurements of one process (the coordinator or a party).
-struct ProcessMetrics {
-  uint64_t wire_bytes_sent = 0;
-  uint64_t wire_bytes_received = 0;
-  uint64_t payload_bytes_sent = 0;
-  uint64_t payload_bytes_received = 0;
-  std::map<std::string, double> phase_seconds;
-  std::map<std::string, uint64_t> link_wire_bytes_sent;
-  std::map<std::string, uint64_t> link_wire_bytes_received;
-  uint64_t peak_rss_bytes = 0;
-};
-
-ProcessMetrics FromWire(const wire::Metrics& metrics);
-wire::Metrics ToWire(const ProcessMetrics& metrics);
 
 struct RunReport {
   std::string run_id;
@@ -57,8 +44,5 @@ std::string FormatRunTable(const RunReport& report);
 // local_<id>.json: a party's own visits, users and averages. Written locally, never sent.
 nlohmann::json LocalResultJson(const std::string& party_id, const std::vector<std::string>& categories,
                                const core::LocalAggregates& local);
-
-// Writes via a temporary file and rename, so a reader never sees a partial file. kIo on failure.
-core::Status WriteFileAtomically(const std::string& path, const std::string& content);
 
 }  // namespace mpcstats::report

@@ -1,4 +1,5 @@
 #include "common/core/csv_reader.h"
+#include "common/core/csv_writer.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -238,7 +239,7 @@ TEST_F(CsvReaderTest, SingleByteCorruptionsFailCleanly) {
 }
 
 TEST_F(CsvReaderTest, ReadVisitsCsvNamesTheFile) {
-  StatusOr<VisitTable> missing = ReadVisitsCsv("/nonexistent-dir/x.csv", categories_, districts_);
+  StatusOr<VisitTable> missing = ReadVisitsCsvFiles({"/nonexistent-dir/x.csv"}, categories_, districts_);
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), Code::kBadInput);
   EXPECT_EQ(missing.status().message(), "cannot open '/nonexistent-dir/x.csv': No such file or directory");
@@ -251,15 +252,15 @@ TEST_F(CsvReaderTest, ReadVisitsCsvNamesTheFile) {
   std::ofstream(good) << kHeader << "a,grocery,2026-03-11T08:15:00,downtown,0\n";
   std::ofstream(bad) << kHeader << "a,toys,2026-03-11T08:15:00,downtown,0\n";
 
-  StatusOr<VisitTable> table = ReadVisitsCsv(good, categories_, districts_);
+  StatusOr<VisitTable> table = ReadVisitsCsvFiles({good}, categories_, districts_);
   ASSERT_TRUE(table.ok()) << table.status().ToString();
   EXPECT_EQ(table->size(), 1u);
 
-  StatusOr<VisitTable> failed = ReadVisitsCsv(bad, categories_, districts_);
+  StatusOr<VisitTable> failed = ReadVisitsCsvFiles({bad}, categories_, districts_);
   ASSERT_FALSE(failed.ok());
   EXPECT_EQ(failed.status().message(), bad + ":2: unknown category 'toys'");
 
-  StatusOr<VisitTable> directory = ReadVisitsCsv(dir.string(), categories_, districts_);
+  StatusOr<VisitTable> directory = ReadVisitsCsvFiles({dir.string()}, categories_, districts_);
   ASSERT_FALSE(directory.ok());
   EXPECT_EQ(directory.status().code(), Code::kBadInput);
   EXPECT_EQ(directory.status().message(), "cannot read '" + dir.string() + "': Is a directory");
@@ -564,7 +565,7 @@ TEST_F(CsvFilesTest, SeveralFilesShareOneUserIdSpace) {
     EXPECT_EQ(table->spend, (std::vector<int64_t>{100000, 25000, 72500, 1, 990000}));
   }
   // The one-file reader is the same reader.
-  StatusOr<VisitTable> one = ReadVisitsCsv(c, categories_, districts_);
+  StatusOr<VisitTable> one = ReadVisitsCsvFiles({c}, categories_, districts_);
   ASSERT_TRUE(one.ok()) << one.status().ToString();
   EXPECT_EQ(one->spend, std::vector<int64_t>{990000});
   EXPECT_EQ(one->num_users, 1u);

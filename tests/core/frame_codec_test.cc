@@ -11,6 +11,7 @@
 
 #include "common/core/frame_codec.h"
 #include "common/core/messages.h"
+#include "tests/support/frame_decoder.h"
 
 namespace mpcstats::core {
 namespace {
@@ -45,7 +46,6 @@ std::vector<wire::Envelope> EveryBodyType() {
     switch (message.body_case()) {
       case wire::Envelope::kHello:
         message.mutable_hello()->set_protocol_version(kProtocolVersion);
-        message.mutable_hello()->set_role("party");
         break;
       case wire::Envelope::kStart:
         message.mutable_start()->set_num_parties(3);

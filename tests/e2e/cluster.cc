@@ -1,13 +1,16 @@
 #include "tests/e2e/cluster.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cctype>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -97,48 +100,27 @@ const std::vector<std::string>& ReasonCodes() {
 
 namespace {
 
-// Binds a loopback TCP socket to `port` (0: any); returns the fd and the bound port, or -1.
-int BindLoopback(uint16_t port, uint16_t* bound) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
+// A loopback TCP socket bound to a port the kernel picks (bound only: connections are refused
+// until the process it is handed to listens). Returns the fd and sets `bound`.
+int BindLoopbackAnyPort(uint16_t* bound) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw std::runtime_error(std::string("socket(): ") + std::strerror(errno));
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(port);
+  addr.sin_port = 0;
   socklen_t len = sizeof(addr);
   if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
       getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    const std::string error = std::strerror(errno);
     close(fd);
-    return -1;
+    throw std::runtime_error("cannot bind a loopback port: " + error);
   }
   *bound = ntohs(addr.sin_port);
   return fd;
 }
 
 }  // namespace
-
-std::vector<uint16_t> PickFreePorts(int count) {
-  // Ports below the kernel's ephemeral range, so that no outgoing connection of a process under
-  // test can take a roster port as its source port before the port's owner listens on it.
-  int ephemeral_low = 0, ephemeral_high = 0;
-  std::ifstream("/proc/sys/net/ipv4/ip_local_port_range") >> ephemeral_low >> ephemeral_high;
-  const int low = 10000;
-  const int high = ephemeral_low > low + 2000 ? ephemeral_low : 0;
-  std::vector<int> fds;
-  std::vector<uint16_t> ports;
-  std::mt19937 rng(std::random_device{}());
-  for (int attempt = 0; attempt < 1000 && static_cast<int>(ports.size()) < count; ++attempt) {
-    uint16_t wanted = high ? static_cast<uint16_t>(low + static_cast<int>(rng() % uint32_t(high - low))) : 0;
-    uint16_t bound = 0;
-    int fd = BindLoopback(wanted, &bound);
-    if (fd < 0) continue;
-    fds.push_back(fd);  // held until all are chosen, so the ports are distinct
-    ports.push_back(bound);
-  }
-  for (int fd : fds) close(fd);
-  if (static_cast<int>(ports.size()) < count) throw std::runtime_error("could not find free loopback ports");
-  return ports;
-}
 
 bool HasEstablishedConnection(pid_t pid, uint16_t remote_port) {
   // Socket inodes the process holds...
@@ -187,18 +169,12 @@ bool IsListening(uint16_t port) {
   return false;
 }
 
-PortDecoy::PortDecoy(const std::vector<uint16_t>& ports) {
+PortDecoy::PortDecoy(Cluster& cluster, const std::vector<uint16_t>& ports) {
   for (uint16_t port : ports) {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    if (fd < 0) throw std::runtime_error("socket() failed");
+    int fd = cluster.TakeReservedPort(port);
+    if (fd < 0) throw std::runtime_error("PortDecoy: port " + std::to_string(port) + " is not held by the cluster");
     fds_.push_back(fd);
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(port);
-    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || listen(fd, 16) != 0) {
+    if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0 || listen(fd, 16) != 0) {
       throw std::runtime_error("PortDecoy: cannot listen on port " + std::to_string(port));
     }
   }
@@ -246,7 +222,13 @@ Cluster::Cluster(Options options) : options_(std::move(options)) {
   fs::create_directories(dir_ / "out" / "coordinator");
   for (int p = 1; p <= options_.num_parties; ++p) fs::create_directories(out_dir(PartyId(p)));
 
-  std::vector<uint16_t> ports = PickFreePorts(options_.num_parties + 1);
+  std::vector<uint16_t> ports;
+  for (int i = 0; i <= options_.num_parties; ++i) {
+    uint16_t port = 0;
+    const int fd = BindLoopbackAnyPort(&port);
+    reserved_[port] = fd;
+    ports.push_back(port);
+  }
   roster_ = {{"coordinator", {{"host", "127.0.0.1"}, {"port", ports[0]}}},
              {"parties", nlohmann::json::array()}};
   for (int p = 1; p <= options_.num_parties; ++p) {
@@ -257,6 +239,7 @@ Cluster::Cluster(Options options) : options_(std::move(options)) {
 
 Cluster::~Cluster() {
   for (auto& [name, process] : processes_) process.KillAndReap();
+  for (const auto& [port, fd] : reserved_) close(fd);
   if (KeepTempDirs()) {
     std::cerr << "[e2e] kept " << dir_ << "\n";
   } else {
@@ -377,9 +360,27 @@ Process& Cluster::StartCustom(const std::string& name, const std::vector<std::st
                               const fs::path& stdin_path) {
   if (processes_.count(name)) throw std::logic_error("process started twice: " + name);
   if (!first_start_) first_start_ = std::chrono::steady_clock::now();
+  // The coordinator and partyN get the socket held for their roster port.
+  int listen_fd = -1;
+  if (name == "coordinator") {
+    listen_fd = TakeReservedPort(coordinator_port());
+  } else {
+    for (int p = 1; p <= options_.num_parties; ++p) {
+      if (name == PartyId(p)) listen_fd = TakeReservedPort(party_port(p));
+    }
+  }
   auto [it, inserted] =
-      processes_.emplace(name, Process::Start(argv, dir_ / "logs" / (name + ".log"), stdin_path));
+      processes_.emplace(name, Process::Start(argv, dir_ / "logs" / (name + ".log"), stdin_path, listen_fd));
+  if (listen_fd >= 0) close(listen_fd);  // the child has its own copy now
   return it->second;
+}
+
+int Cluster::TakeReservedPort(uint16_t port) {
+  auto it = reserved_.find(port);
+  if (it == reserved_.end()) return -1;
+  const int fd = it->second;
+  reserved_.erase(it);
+  return fd;
 }
 
 std::optional<int> Cluster::Wait(const std::string& name) {
@@ -467,6 +468,7 @@ bool Cluster::PortsReleased() const {
   std::vector<uint16_t> ports = {coordinator_port()};
   for (int p = 1; p <= options_.num_parties; ++p) ports.push_back(party_port(p));
   for (uint16_t port : ports) {
+    if (reserved_.count(port)) continue;
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0) return false;
     int one = 1;

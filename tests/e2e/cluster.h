@@ -1,6 +1,14 @@
 // A test cluster on loopback: a temporary directory, a roster with free ports, certificates, and
 // real mpcstats-party and mpcstats-coordinator processes.
 //
+// Ports, race-free: the constructor binds one loopback socket per process to port 0 (bound, not
+// listening, no SO_REUSEADDR, so nobody else can bind it and the kernel never uses it as a source
+// port), writes the ports the kernel chose into the roster, and keeps the sockets. Starting
+// "coordinator" or "partyN" hands that process its socket as fd 3 by socket activation
+// (common/net/inherited_listener.h); the process listens on it instead of binding the roster port.
+// Until then a connection to the port is refused, as to a process that has not started: peers
+// retry exactly as they would in production. Every process reads the same roster file.
+//
 // Contract: every process is started through the cluster and owned by it; the destructor SIGKILLs
 // and reaps whatever still runs, then removes the directory (kept, and its path printed, when the
 // environment variable MPCSTATS_E2E_KEEP is set). Each process has its own log file
@@ -127,8 +135,12 @@ class Cluster {
   // Every regular file under out/ (any process), with its owner's name.
   std::vector<std::pair<std::string, std::filesystem::path>> OutputFiles() const;
 
-  // True if nothing listens on the roster's ports any more.
+  // True if nothing listens on the roster's ports any more (ports the cluster still holds for a
+  // process it never started are skipped: no process ever had them).
   bool PortsReleased() const;
+  // Takes the cluster's bound socket for a roster port (the caller closes it), or -1 if it was
+  // already handed to a process or taken.
+  int TakeReservedPort(uint16_t port);
   // Exit codes and log tails of every process, for failure messages.
   std::string Describe() const;
 
@@ -147,15 +159,12 @@ class Cluster {
   std::map<std::string, Process> processes_;
   std::map<std::string, bool> killed_at_cap_;
   std::optional<std::chrono::steady_clock::time_point> first_start_;
+  std::map<uint16_t, int> reserved_;  // roster port -> bound socket, until its process starts
 };
 
 // Regex-free check that `text` contains `number` as a whole number: not preceded or followed by
 // a digit, '.', or a letter (so "0.001237" and "x1237y" do not count as 1237).
 bool ContainsWholeNumber(const std::string& text, uint64_t number);
-
-// Picks `count` distinct free TCP ports on 127.0.0.1 (bound together, then released), below the
-// kernel's ephemeral port range.
-std::vector<uint16_t> PickFreePorts(int count);
 
 // True if process `pid` holds a TCP connection in ESTABLISHED state to `remote_port` (from /proc:
 // no probing of the process under test).
@@ -165,11 +174,12 @@ bool HasEstablishedConnection(pid_t pid, uint16_t remote_port);
 // does not disturb the listener the way a probing connection would).
 bool IsListening(uint16_t port);
 
-// Listens on ports where a process under test would connect, and counts the connections that
+// Listens on roster ports where a process under test would connect (on the sockets the cluster
+// holds for them, so their processes must not have started), and counts the connections that
 // arrived (accepted or still in the backlog): proof that a process sent nothing.
 class PortDecoy {
  public:
-  explicit PortDecoy(const std::vector<uint16_t>& ports);
+  PortDecoy(Cluster& cluster, const std::vector<uint16_t>& ports);
   ~PortDecoy();
   PortDecoy(const PortDecoy&) = delete;
   PortDecoy& operator=(const PortDecoy&) = delete;

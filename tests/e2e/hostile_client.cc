@@ -7,6 +7,7 @@
 #include "common/core/frame_codec.h"
 #include "common/net/asio.h"
 #include "common/net/tls_context.h"
+#include "tests/support/frame_decoder.h"
 
 namespace mpcstats::e2e {
 
@@ -167,7 +168,6 @@ wire::Envelope HelloEnvelope(const std::string& run_id, const std::string& sende
   envelope.set_sender(sender);
   envelope.set_seq(seq);
   envelope.mutable_hello()->set_protocol_version(1);
-  envelope.mutable_hello()->set_role("party");
   return envelope;
 }
 

@@ -315,7 +315,7 @@ TEST(HostilePeerTest, AdmittedPartyThatStallsMidFrameTimesOut) {
 std::string StartRunWithFrozenParty3(Cluster& cluster) {
   cluster.StartCoordinator();
   for (int p = 1; p <= 3; ++p) cluster.StartParty(p);
-  WaitConnectedToCoordinator(cluster, "party3", 500ms);
+  WaitConnectedToCoordinator(cluster, "party3");
   if (::testing::Test::HasFatalFailure()) return "";
   cluster.process("party3").Kill(SIGSTOP);
   cluster.StartParty(4);

@@ -34,10 +34,22 @@ void WriteRaw(int fd, const char* text) {
   }
 }
 
+// Async-signal-safe decimal of a positive number, NUL-terminated, into `out` (20 bytes suffice).
+void WriteDecimal(char* out, long value) {
+  char digits[20];
+  int n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value > 0);
+  while (n > 0) *out++ = digits[--n];
+  *out = '\0';
+}
+
 }  // namespace
 
 Process Process::Start(const std::vector<std::string>& argv, const std::filesystem::path& log_path,
-                       const std::filesystem::path& stdin_path) {
+                       const std::filesystem::path& stdin_path, int listen_fd) {
   Process process;
   process.argv_ = argv;
   process.log_path_ = log_path;
@@ -50,6 +62,20 @@ Process Process::Start(const std::vector<std::string>& argv, const std::filesyst
   const std::string log_str = log_path.string();
   const std::string stdin_str = stdin_path.string();
   const pid_t parent = getpid();
+  // The environment, with LISTEN_PID's digits filled in by the child (its pid is known only there).
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::strncmp(*e, "LISTEN_", 7) != 0) env.emplace_back(*e);
+  }
+  char listen_pid[32] = "LISTEN_PID=";
+  std::vector<char*> c_env;
+  for (std::string& e : env) c_env.push_back(e.data());
+  static char listen_fds[] = "LISTEN_FDS=1";
+  if (listen_fd >= 0) {
+    c_env.push_back(listen_fds);
+    c_env.push_back(listen_pid);
+  }
+  c_env.push_back(nullptr);
 
   pid_t pid = fork();
   if (pid < 0) {
@@ -70,12 +96,17 @@ Process Process::Start(const std::vector<std::string>& argv, const std::filesyst
       _exit(127);
     }
     if (dup2(in_fd, 0) < 0 || dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0) _exit(127);
+    if (listen_fd >= 0) {
+      if (listen_fd != 3 && dup2(listen_fd, 3) < 0) _exit(127);
+      if (listen_fd == 3) fcntl(3, F_SETFD, 0);  // dup2 clears close-on-exec, but not on itself
+      WriteDecimal(listen_pid + 11, getpid());
+    }
     // Sockets and files of the test process are not the child's business.
-    syscall(SYS_close_range, 3u, ~0u, 0u);
+    syscall(SYS_close_range, listen_fd >= 0 ? 4u : 3u, ~0u, 0u);
     sigset_t empty;
     sigemptyset(&empty);
     sigprocmask(SIG_SETMASK, &empty, nullptr);
-    execvp(c_argv[0], c_argv.data());
+    execvpe(c_argv[0], c_argv.data(), c_env.data());
     WriteRaw(2, "e2e harness: exec failed: ");
     WriteRaw(2, c_argv[0]);
     WriteRaw(2, "\n");

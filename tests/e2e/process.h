@@ -21,8 +21,11 @@ class Process {
  public:
   // Starts argv[0] (a path; no PATH search unless it has no '/') with argv. On failure to start
   // (fork failed, or exec failed in the child) the process exits 127 and the log says why.
+  // `listen_fd` >= 0: a bound socket handed to the child as fd 3 by socket activation
+  // (LISTEN_FDS=1, LISTEN_PID=<child pid>; see common/net/inherited_listener.h). The caller
+  // keeps its own copy and closes it when it likes.
   static Process Start(const std::vector<std::string>& argv, const std::filesystem::path& log_path,
-                       const std::filesystem::path& stdin_path = "/dev/null");
+                       const std::filesystem::path& stdin_path = "/dev/null", int listen_fd = -1);
 
   Process() = default;
   Process(Process&& other) noexcept;

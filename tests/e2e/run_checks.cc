@@ -67,16 +67,13 @@ bool WaitUntilListening(uint16_t port, std::chrono::milliseconds timeout) {
   return IsListening(port);
 }
 
-void WaitConnectedToCoordinator(Cluster& cluster, const std::string& name, std::chrono::milliseconds settle) {
-  auto deadline = std::chrono::steady_clock::now() + 3s;
-  while (!HasEstablishedConnection(cluster.process(name).pid(), cluster.coordinator_port()) &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(10ms);
-  }
-  ASSERT_TRUE(HasEstablishedConnection(cluster.process(name).pid(), cluster.coordinator_port()))
-      << name << " did not connect to the coordinator\n"
+void WaitConnectedToCoordinator(Cluster& cluster, const std::string& name) {
+  ASSERT_TRUE(WaitForLogLine(cluster, "coordinator", name + " connected from ", "", 3s))
+      << "the coordinator did not admit " << name << "\n"
       << cluster.Describe();
-  std::this_thread::sleep_for(settle);
+  ASSERT_TRUE(HasEstablishedConnection(cluster.process(name).pid(), cluster.coordinator_port()))
+      << name << " is not connected to the coordinator\n"
+      << cluster.Describe();
 }
 
 bool WaitForLogLine(const Cluster& cluster, const std::string& name, const std::string& code,

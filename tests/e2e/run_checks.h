@@ -29,9 +29,10 @@ void ExpectFailedRun(Cluster& cluster, const std::set<std::string>& killed_by_te
 // True once something listens on `port` (within `timeout`).
 bool WaitUntilListening(uint16_t port, std::chrono::milliseconds timeout = std::chrono::seconds(3));
 
-// Waits (up to 3 s) until process `name` has a TCP connection to the coordinator, then `settle`
-// more for the TLS handshake and Hello on it. A fatal test failure if it never connects.
-void WaitConnectedToCoordinator(Cluster& cluster, const std::string& name, std::chrono::milliseconds settle);
+// Waits (up to 3 s) until the coordinator has admitted process `name` (TLS handshake, Hello and
+// HelloAck done: the coordinator logs "<name> connected from ...") and `name` still holds that
+// TCP connection. A fatal test failure if it never gets there.
+void WaitConnectedToCoordinator(Cluster& cluster, const std::string& name);
 
 // Waits until `name`'s log has a line with `code` (and `who`, if not empty); true if it came
 // within `timeout`.

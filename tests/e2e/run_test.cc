@@ -4,9 +4,10 @@
 
 #include <chrono>
 #include <random>
-#include <thread>
+#include <regex>
 
 #include "tests/e2e/cluster.h"
+#include "tests/e2e/run_checks.h"
 
 namespace mpcstats::e2e {
 namespace {
@@ -140,9 +141,10 @@ TEST(RunTest, CsvThreePartiesExact) { RunCsv(3, 20260314); }
 TEST(RunTest, CsvFivePartiesExact) { RunCsv(5, 777); }
 
 TEST(RunTest, StartOrderDoesNotMatter) {
-  // Parties last to first, staggered, and the coordinator last of all: everyone retries.
+  // Parties last to first, each once it has been refused by the absent coordinator, and the
+  // coordinator last of all: everyone retries (debug logs show the connector's attempts).
   const int n = 3;
-  Cluster cluster({.num_parties = n});
+  Cluster cluster({.num_parties = n, .log_level = "debug"});
   std::mt19937 rng(99);
   std::vector<PlainStats> expected;
   for (int p = 1; p <= n; ++p) {
@@ -152,11 +154,21 @@ TEST(RunTest, StartOrderDoesNotMatter) {
   }
   for (int p = n; p >= 1; --p) {
     cluster.StartParty(p);
-    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    ASSERT_TRUE(WaitForLogLine(cluster, Cluster::PartyId(p), "connecting to coordinator at ", "attempt 1 failed",
+                               std::chrono::seconds(3)))
+        << Cluster::PartyId(p) << " did not try the coordinator\n"
+        << cluster.Describe();
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(600));
   cluster.StartCoordinator();
   ExpectSuccessfulRun(cluster, &expected);
+  // Each party got in on a retry, not on its first attempt.
+  const std::regex connected(R"(connected to coordinator at \S+ after (\d+) attempt)");
+  for (int p = 1; p <= n; ++p) {
+    const std::string log = cluster.Log(Cluster::PartyId(p));
+    std::smatch match;
+    ASSERT_TRUE(std::regex_search(log, match, connected)) << Cluster::PartyId(p) << "\n" << cluster.Describe();
+    EXPECT_GE(std::stoi(match[1]), 2) << Cluster::PartyId(p) << " did not retry\n" << cluster.Describe();
+  }
 }
 
 TEST(RunTest, SameInputsSameResultFreshRun) {

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "common/core/csv_reader.h"
+#include "common/core/csv_writer.h"
 #include "common/core/roster.h"
 #include "tests/fuzz/fuzz_check.h"
 

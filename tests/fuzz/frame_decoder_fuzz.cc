@@ -15,6 +15,7 @@
 #include "common/core/frame_codec.h"
 #include "common/core/messages.h"
 #include "tests/fuzz/fuzz_check.h"
+#include "tests/support/frame_decoder.h"
 
 namespace {
 

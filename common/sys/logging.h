@@ -5,9 +5,9 @@
 
 #include "common/core/status.h"
 
-namespace mpcstats::net {
+namespace mpcstats::sys {
 
 // Level names as spdlog spells them (trace, debug, info, warn, error, critical, off).
 core::Status SetUpLogging(const std::string& process_id, const std::string& level);
 
-}  // namespace mpcstats::net
+}  // namespace mpcstats::sys

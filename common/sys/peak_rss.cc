@@ -1,8 +1,8 @@
-#include "common/core/phase_timer.h"
+#include "common/sys/peak_rss.h"
 
 #include <sys/resource.h>
 
-namespace mpcstats::core {
+namespace mpcstats::sys {
 
 uint64_t PeakRssBytes() {
   rusage usage{};
@@ -10,4 +10,4 @@ uint64_t PeakRssBytes() {
   return static_cast<uint64_t>(usage.ru_maxrss) * 1024;  // ru_maxrss is in KiB on Linux
 }
 
-}  // namespace mpcstats::core
+}  // namespace mpcstats::sys

@@ -1,10 +1,10 @@
-#include "common/net/logging.h"
+#include "common/sys/logging.h"
 
 #include <fmt/format.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
-namespace mpcstats::net {
+namespace mpcstats::sys {
 
 core::Status SetUpLogging(const std::string& process_id, const std::string& level) {
   const auto parsed = spdlog::level::from_str(level);
@@ -18,4 +18,4 @@ core::Status SetUpLogging(const std::string& process_id, const std::string& leve
   return core::Status::Ok();
 }
 
-}  // namespace mpcstats::net
+}  // namespace mpcstats::sys
