@@ -105,6 +105,11 @@ namespace {
 int BindLoopbackAnyPort(uint16_t* bound) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) throw std::runtime_error(std::string("socket(): ") + std::strerror(errno));
+  // As asio's acceptor would: the process's listener then leaves TIME_WAIT connections that do
+  // not block a later bind (PortsReleased probes with one). Port 0 with SO_REUSEADDR still gets
+  // a port nobody holds, and nobody else binds this one by number.
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -171,8 +176,25 @@ bool IsListening(uint16_t port) {
 
 PortDecoy::PortDecoy(Cluster& cluster, const std::vector<uint16_t>& ports) {
   for (uint16_t port : ports) {
-    int fd = cluster.TakeReservedPort(port);
-    if (fd < 0) throw std::runtime_error("PortDecoy: port " + std::to_string(port) + " is not held by the cluster");
+    const int held = cluster.ReservedSocket(port);
+    int fd = -1;
+    if (held >= 0) {
+      fd = fcntl(held, F_DUPFD_CLOEXEC, 0);
+    } else {
+      // Handed to a process that has ended since (its port is free again): bind it ourselves.
+      fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      int one = 1;
+      setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+      sockaddr_in addr{};
+      addr.sin_family = AF_INET;
+      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      addr.sin_port = htons(port);
+      if (fd >= 0 && bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+        close(fd);
+        fd = -1;
+      }
+    }
+    if (fd < 0) throw std::runtime_error("PortDecoy: cannot hold port " + std::to_string(port));
     fds_.push_back(fd);
     if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0 || listen(fd, 16) != 0) {
       throw std::runtime_error("PortDecoy: cannot listen on port " + std::to_string(port));
@@ -373,6 +395,11 @@ Process& Cluster::StartCustom(const std::string& name, const std::vector<std::st
       processes_.emplace(name, Process::Start(argv, dir_ / "logs" / (name + ".log"), stdin_path, listen_fd));
   if (listen_fd >= 0) close(listen_fd);  // the child has its own copy now
   return it->second;
+}
+
+int Cluster::ReservedSocket(uint16_t port) const {
+  auto it = reserved_.find(port);
+  return it == reserved_.end() ? -1 : it->second;
 }
 
 int Cluster::TakeReservedPort(uint16_t port) {

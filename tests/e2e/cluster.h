@@ -138,9 +138,9 @@ class Cluster {
   // True if nothing listens on the roster's ports any more (ports the cluster still holds for a
   // process it never started are skipped: no process ever had them).
   bool PortsReleased() const;
-  // Takes the cluster's bound socket for a roster port (the caller closes it), or -1 if it was
-  // already handed to a process or taken.
-  int TakeReservedPort(uint16_t port);
+  // The cluster's bound socket for a roster port (still owned by the cluster), or -1 once it was
+  // handed to its process.
+  int ReservedSocket(uint16_t port) const;
   // Exit codes and log tails of every process, for failure messages.
   std::string Describe() const;
 
@@ -160,6 +160,7 @@ class Cluster {
   std::map<std::string, bool> killed_at_cap_;
   std::optional<std::chrono::steady_clock::time_point> first_start_;
   std::map<uint16_t, int> reserved_;  // roster port -> bound socket, until its process starts
+  int TakeReservedPort(uint16_t port);  // the caller closes it; -1 if already taken
 };
 
 // Regex-free check that `text` contains `number` as a whole number: not preceded or followed by
@@ -174,8 +175,9 @@ bool HasEstablishedConnection(pid_t pid, uint16_t remote_port);
 // does not disturb the listener the way a probing connection would).
 bool IsListening(uint16_t port);
 
-// Listens on roster ports where a process under test would connect (on the sockets the cluster
-// holds for them, so their processes must not have started), and counts the connections that
+// Listens on roster ports where a process under test would connect (on copies of the sockets the
+// cluster holds for them, or on the port itself once the process it was handed to has ended),
+// and counts the connections that
 // arrived (accepted or still in the backlog): proof that a process sent nothing.
 class PortDecoy {
  public:
