@@ -245,6 +245,13 @@ class VisitsCsvParser {
     if (spend_known_) table_.Reserve(rows);  // else when the first header tells about spend
   }
 
+  // Database COPY output instead of a file: messages say "NAME: row R (user_id 'x'): ..." (R
+  // counts data rows from 1) and a field equal to `null_marker` is reported as a NULL.
+  void UseRowMessages(std::string_view null_marker) {
+    row_messages_ = true;
+    null_marker_.assign(null_marker);
+  }
+
   void BeginSource(std::string_view name) {
     name_.assign(name);
     line_no_ = 0;
@@ -300,7 +307,12 @@ class VisitsCsvParser {
 
  private:
   bool Fail(std::string_view what) {
-    error_ = Status(Code::kBadInput, fmt::format("{}:{}: {}", name_, line_no_, what));
+    if (row_messages_ && header_seen_) {
+      error_ = Status(Code::kBadInput, fmt::format("{}: row {} (user_id {}): {}", name_, line_no_ - 1,
+                                                   Quote(current_user_), what));
+    } else {
+      error_ = Status(Code::kBadInput, fmt::format("{}:{}: {}", name_, line_no_, what));
+    }
     return false;
   }
 
@@ -317,6 +329,7 @@ class VisitsCsvParser {
   // One line, without its '\n'.
   bool Line(std::string_view line) {
     ++line_no_;
+    current_user_ = {};
     if (line.size() > kCsvMaxLineBytes)
       return Fail(fmt::format("line longer than {} bytes", kCsvMaxLineBytes));
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
@@ -374,6 +387,7 @@ class VisitsCsvParser {
       p = static_cast<const char*>(comma) + 1;
     }
     fields[found] = std::string_view(p, static_cast<size_t>(end - p));
+    current_user_ = fields[0];
     if (found < columns_ - 1 || std::memchr(p, ',', static_cast<size_t>(end - p)) != nullptr) {
       const auto columns = static_cast<size_t>(std::count(line.begin(), line.end(), ',')) + 1;
       return Fail(fmt::format("expected {} columns, got {}", columns_, columns));
@@ -384,6 +398,16 @@ class VisitsCsvParser {
     const std::string_view district = fields[3];
     const std::string_view weekend = fields[4];
 
+    if (!null_marker_.empty()) {
+      static constexpr std::string_view kNames[kMaxColumns] = {"user_id",  "store_category", "timestamp",
+                                                               "district", "is_weekend",     "spend"};
+      for (int i = 0; i < columns_; ++i) {
+        if (fields[i] == null_marker_) {
+          if (i == 0) current_user_ = "NULL";
+          return Fail(fmt::format("NULL {}", kNames[i]));
+        }
+      }
+    }
     if (user.empty()) return Fail("empty user_id");
     const int category_id = category_index_.Find(category);
     if (category_id < 0) return Fail(fmt::format("unknown category {}", Quote(category)));
@@ -485,6 +509,11 @@ class VisitsCsvParser {
   int columns_ = 5;
   std::string spend_source_;  // the source whose header fixed it, for a mismatch message
 
+  // Row-numbered messages and NULL detection (UseRowMessages).
+  bool row_messages_ = false;
+  std::string null_marker_;
+  std::string_view current_user_;  // the user id of the row being checked
+
   // The current source.
   std::string name_;
   size_t line_no_ = 0;
@@ -582,6 +611,38 @@ StatusOr<VisitTable> ReadVisitsCsvFiles(const std::vector<std::string>& paths,
   }
   return std::move(parser).Finish();
 }
+
+struct VisitsCsvStream::Impl {
+  Impl(const std::vector<std::string>& categories, const std::vector<std::string>& districts)
+      : parser(categories, districts) {}
+  VisitsCsvParser parser;
+  Status setup;
+};
+
+VisitsCsvStream::VisitsCsvStream(const std::vector<std::string>& categories,
+                                 const std::vector<std::string>& districts, std::string_view source_name,
+                                 std::string_view null_marker)
+    : impl_(std::make_unique<Impl>(categories, districts)) {
+  impl_->setup = CheckDomainSizes(categories, districts);
+  impl_->parser.UseRowMessages(null_marker);
+  impl_->parser.BeginSource(source_name);
+}
+
+VisitsCsvStream::~VisitsCsvStream() = default;
+
+void VisitsCsvStream::Reserve(size_t rows) { impl_->parser.Reserve(rows, rows); }
+
+bool VisitsCsvStream::Feed(std::string_view piece) { return impl_->setup.ok() && impl_->parser.Feed(piece); }
+
+bool VisitsCsvStream::End() { return impl_->setup.ok() && impl_->parser.EndSource(); }
+
+const Status& VisitsCsvStream::error() const {
+  return impl_->setup.ok() ? impl_->parser.error() : impl_->setup;
+}
+
+size_t VisitsCsvStream::rows() const { return impl_->parser.rows(); }
+
+VisitTable VisitsCsvStream::Finish() && { return std::move(impl_->parser).Finish(); }
 
 StatusOr<VisitTable> ReadVisitsCsv(const std::string& path, const std::vector<std::string>& categories,
                                    const std::vector<std::string>& districts) {
