@@ -101,7 +101,7 @@ Status PgConnection::ResultError(const PGresult* result) const {
   else if (sqlstate == "42501") what = "permission denied";
   else if (sqlstate == "42804" || sqlstate == "42883" || sqlstate == "22P02") what = "wrong column type";
   else if (sqlstate.starts_with("08")) what = "connection lost";
-  return Status(Code::kBadInput, fmt::format("postgres: {}: {}{}", what, message,
+  return Status(Code::kBadInput, fmt::format("{}: {}{}", what, message,
                                              sqlstate.empty() ? "" : " (SQLSTATE " + sqlstate + ")"));
 }
 
@@ -129,7 +129,7 @@ core::Status PgConnection::CopyOut(const std::string& sql, const std::function<b
     char* row = nullptr;
     const int n = PQgetCopyData(conn_, &row, 0);
     if (n == -1) break;  // done
-    if (n == -2) return Status(Code::kBadInput, "postgres: connection lost: " + OneLine(PQerrorMessage(conn_)));
+    if (n == -2) return Status(Code::kBadInput, "connection lost: " + OneLine(PQerrorMessage(conn_)));
     if (!stopped && !sink(std::string_view(row, static_cast<size_t>(n)))) stopped = true;
     PQfreemem(row);
     if (stopped) break;  // the connection is left mid-COPY: the party stops with the reader's error
