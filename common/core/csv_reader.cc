@@ -320,6 +320,7 @@ class VisitsCsvParser {
   bool Carry(std::string_view part) {
     if (carry_.size() + part.size() > kCsvMaxLineBytes) {
       ++line_no_;
+      current_user_ = {};
       return Fail(fmt::format("line longer than {} bytes", kCsvMaxLineBytes));
     }
     carry_.append(part);

@@ -51,6 +51,7 @@ class PgSource {
   std::vector<std::string> districts_;
   core::PgSourceShape shape_;
   std::string name_;
+  std::string table_;  // --pg-table as given; empty for --pg-query
 };
 
 }  // namespace mpcstats::db

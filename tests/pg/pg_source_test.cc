@@ -157,5 +157,17 @@ TEST(PgValidationTest, BadRowsAreRefusedNamingTheValueAndTheRowCount) {
   fs::remove_all(dir);
 }
 
+TEST(PgConninfoTest, PasswordsAreMaskedAndDetectedInBothForms) {
+  EXPECT_EQ(db::MaskedConninfo("host=db user=r password=s3cret dbname=shop"),
+            "user=r password=*** dbname=shop host=db");
+  const std::string uri = db::MaskedConninfo("postgresql://r:s3cret@db:5433/shop?sslmode=require");
+  EXPECT_EQ(uri.find("s3cret"), std::string::npos) << uri;
+  EXPECT_NE(uri.find("password=***"), std::string::npos) << uri;
+  EXPECT_TRUE(db::ConninfoHasPassword("postgresql://r:s3cret@db/shop"));
+  EXPECT_TRUE(db::ConninfoHasPassword("password=x"));
+  EXPECT_FALSE(db::ConninfoHasPassword("host=db user=r passfile=/p"));
+  EXPECT_EQ(db::MaskedConninfo("host='unterminated password=s3cret"), "(invalid connection string)");
+}
+
 }  // namespace
 }  // namespace mpcstats::pgtest
