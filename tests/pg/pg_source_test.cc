@@ -96,6 +96,17 @@ TEST(PgSameAnswerTest, CsvPushdownAndStreamGiveTheIdenticalInputVector) {
     EXPECT_EQ(core::EncodeInput(core::SeedAggregatesFromPayload(*seed, *seed_payload), layout, 1),
               core::EncodeInput(core::Aggregate(*from_csv, DefaultCategories().size()), layout, 1));
   }
+  // --pg-query: the operator's own SELECT over the table gives the same vector.
+  auto by_query = db::PgSource::Open(
+      {.conninfo = database.Conninfo(),
+       .query = "SELECT user_id, store_category, \"timestamp\", district, is_weekend, spend FROM visits_tz"},
+      DefaultCategories(), DefaultDistricts());
+  ASSERT_TRUE(by_query.ok()) << by_query.status().ToString();
+  auto plan = core::QueryPlan::Make(MustParse(queries[0]), DefaultCategories(), DefaultDistricts());
+  ASSERT_TRUE(plan.ok());
+  auto from_query = (*by_query)->Payload(*plan, 3);
+  ASSERT_TRUE(from_query.ok()) << from_query.status().ToString();
+  EXPECT_EQ(*from_query, *core::ComputeQueryPayload(*from_csv, *plan, 3));
   fs::remove_all(dir);
 }
 
