@@ -12,6 +12,7 @@
 #include "common/core/roster.h"
 #include "common/core/synthetic_data.h"
 #include "common/core/workload.h"
+#include "common/db/pg_source.h"
 #include "common/sys/logging.h"
 #include "common/sys/memory_tuning.h"
 #include "common/net/tls_context.h"
@@ -36,6 +37,10 @@ struct Flags {
   std::string listen = "0.0.0.0";
   uint64_t vector_length = 0;
   std::string inject_fault;
+  std::string pg;
+  std::string pg_table;
+  std::string pg_query;
+  std::string pg_mode = "pushdown";
 };
 
 int Fail(const Status& status) {
@@ -76,6 +81,45 @@ int RunAndReport(const Flags& flags, const mpcstats::core::Roster& roster,
   return mpcstats::core::kExitOk;
 }
 
+// This party's own answer to the seed's query, for comparison with the joint one; never sent.
+Status WriteLocalResult(const Flags& flags, const mpcstats::core::Roster& roster,
+                        const mpcstats::core::LocalAggregates& local) {
+  std::error_code ec;
+  std::filesystem::create_directories(flags.out, ec);
+  const std::string local_path = flags.out + "/local_" + flags.id + ".json";
+  const auto local_json = mpcstats::report::LocalResultJson(flags.id, roster.categories, local);
+  return mpcstats::report::WriteFileAtomically(local_path, local_json.dump(2) + "\n");
+}
+
+// --pg-mode pushdown: the database computes the seed's aggregates now (the local result, and
+// the default run's input) and a query's payload when Start names the query. The transaction
+// opened by PgSource::Open stays open, so both see the snapshot that was validated.
+int RunPushdown(const Flags& flags, const mpcstats::core::Roster& roster,
+                std::shared_ptr<mpcstats::net::ssl::context> tls, size_t party_index,
+                std::shared_ptr<mpcstats::db::PgSource> database) {
+  auto seed_plan = mpcstats::core::SeedQueryPlan(roster.categories, roster.districts);
+  if (!seed_plan.ok()) return Fail(seed_plan.status());
+  auto seed_payload = database->Payload(*seed_plan, roster.num_parties());
+  if (!seed_payload.ok()) return Fail(seed_payload.status());
+  auto local = std::make_shared<const mpcstats::core::LocalAggregates>(
+      mpcstats::core::SeedAggregatesFromPayload(*seed_plan, *seed_payload));
+  if (Status s = WriteLocalResult(flags, roster, *local); !s.ok()) return Fail(s);
+  uint64_t visits = 0;
+  for (uint64_t v : local->visits_per_category) visits += v;
+  spdlog::info("{}: {} visits of {} users in {} (aggregated by the database); local result written to {}/local_{}.json",
+               flags.id, visits, local->users, database->name(), flags.out, flags.id);
+  const size_t num_parties = roster.num_parties();
+  return RunAndReport(flags, roster, std::move(tls),
+                      [database, local, roster, party_index, num_parties](const mpcstats::wire::Start& start) {
+                        mpcstats::core::PartyData data{
+                            .plan_payload = [&](const mpcstats::core::QueryPlan& plan) {
+                              return database->Payload(plan, num_parties);
+                            },
+                            .seed_aggregates = local.get()};
+                        return mpcstats::core::BuildPartyInput(start, data, roster, party_index);
+                      });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -97,9 +141,23 @@ int main(int argc, char** argv) {
       app.add_option("--vector-length", flags.vector_length,
                      "large-vector workload: contribute M values derived from --seed instead of visits")
           ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 31));
+  auto* pg = app.add_option("--pg", flags.pg,
+                            "read the visits from PostgreSQL: a libpq connection string or URI (the password "
+                            "from PGPASSFILE, PGPASSWORD or a service file, never in the string)");
+  auto* pg_table = app.add_option("--pg-table", flags.pg_table,
+                                  "with --pg: [schema.]table or view with the columns user_id, store_category, "
+                                  "timestamp, district, is_weekend[, spend]");
+  auto* pg_query = app.add_option("--pg-query", flags.pg_query, "with --pg: a SELECT returning those columns");
+  auto* pg_mode = app.add_option("--pg-mode", flags.pg_mode,
+                                 "pushdown: the database computes the cell aggregates; stream: rows are read "
+                                 "with COPY and aggregated here")
+                      ->check(CLI::IsMember({"pushdown", "stream"}));
   data->excludes(users);
   data->excludes(vector);
   users->excludes(vector);
+  for (auto* other : {data, users, vector}) pg->excludes(other);
+  pg_table->excludes(pg_query);
+  for (auto* sub : {pg_table, pg_query, pg_mode}) sub->needs(pg);
   app.add_option("--out", flags.out, "directory for local_<id>.json (this party's own result, never sent)");
   app.add_option("--timeout", flags.timeout_seconds, "seconds for every network wait")
       ->check(CLI::Range(0.1, 86400.0));
@@ -117,9 +175,13 @@ int main(int argc, char** argv) {
     std::cerr << "mpcstats-party: USAGE: " << e.what() << "\n";
     return mpcstats::core::kExitBadInput;
   }
-  if (flags.data.empty() && flags.users == 0 && flags.vector_length == 0) {
-    return Fail(
-        Status(Code::kUsage, "give --data FILE.csv, --users U --seed S, or --vector-length M --seed S"));
+  if (flags.data.empty() && flags.users == 0 && flags.vector_length == 0 && flags.pg.empty()) {
+    return Fail(Status(Code::kUsage,
+                       "give --data FILE.csv, --pg CONNINFO --pg-table T, --users U --seed S, or "
+                       "--vector-length M --seed S"));
+  }
+  if (!flags.pg.empty() && flags.pg_table.empty() && flags.pg_query.empty()) {
+    return Fail(Status(Code::kUsage, "--pg needs --pg-table NAME or --pg-query SQL"));
   }
   if (Status s = mpcstats::sys::SetUpLogging(flags.id, flags.log_level); !s.ok()) return Fail(s);
 
@@ -143,19 +205,26 @@ int main(int argc, char** argv) {
           return mpcstats::core::BuildPartyInput(start, {.vector_input = input.get()}, roster, party_index);
         });
   }
-  auto visits = LoadVisits(flags, *roster, party_index);
+  std::shared_ptr<mpcstats::db::PgSource> database;
+  if (!flags.pg.empty()) {
+    spdlog::info("{}: reading visits from postgres ({}), mode {}", flags.id, mpcstats::db::MaskedConninfo(flags.pg),
+                 flags.pg_mode);
+    auto opened = mpcstats::db::PgSource::Open(
+        {.conninfo = flags.pg, .table = flags.pg_table, .query = flags.pg_query, .validate = flags.pg_mode == "pushdown"},
+        roster->categories, roster->districts);
+    if (!opened.ok()) return Fail(opened.status());
+    database = std::move(opened).value();
+  }
+  if (database && flags.pg_mode == "pushdown") return RunPushdown(flags, *roster, *tls, party_index, database);
+
+  auto visits = database ? database->Stream() : LoadVisits(flags, *roster, party_index);
   if (!visits.ok()) return Fail(visits.status());
 
   // This party's own answer to the seed's query, for comparison with the joint one; never sent.
   const auto local = mpcstats::core::Aggregate(*visits, roster->categories.size());
-  std::error_code ec;
-  std::filesystem::create_directories(flags.out, ec);
-  const std::string local_path = flags.out + "/local_" + flags.id + ".json";
-  const auto local_json = mpcstats::report::LocalResultJson(flags.id, roster->categories, local);
-  if (Status s = mpcstats::report::WriteFileAtomically(local_path, local_json.dump(2) + "\n"); !s.ok())
-    return Fail(s);
-  spdlog::info("{}: {} visits of {} users loaded; local result written to {}", flags.id, visits->size(),
-               local.users, local_path);
+  if (Status s = WriteLocalResult(flags, *roster, local); !s.ok()) return Fail(s);
+  spdlog::info("{}: {} visits of {} users loaded; local result written to {}/local_{}.json", flags.id,
+               visits->size(), local.users, flags.out, flags.id);
 
   // The visits stay here; what is shared is decided by the coordinator's Start (seed query or a
   // --query), after this party's policy has allowed it.

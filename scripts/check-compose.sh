@@ -48,4 +48,20 @@ compose_ok "$tmp/cq/docker-compose.yml"
 command="$(cd "$tmp/cq" && docker-compose config | sed -n '/^  coordinator:/,/^  party1:/p')"
 grep -q -- "--query" <<<"$command" && grep -q "/etc/mpcstats/query.json" <<<"$command" \
   || die "the query deployment's coordinator does not get --query: $command"
+# party1 on PostgreSQL (examples/postgres): a valid file, party1 gets --pg and --pg-table, its
+# password only through PGPASSFILE (no password= in its command), and only party1 is on the
+# database's network.
+pg_file="$MPC_ROOT/examples/postgres/docker-compose.yml"
+compose_ok "$pg_file"
+pg_config="$(cd "$(dirname "$pg_file")" && docker-compose config)"
+services="$(cd "$(dirname "$pg_file")" && docker-compose config --services | sort | tr '\n' ' ')"
+[[ "$services" == "coordinator party1 party2 party3 postgres " ]] || die "$pg_file has services '$services'"
+party1="$(sed -n '/^  party1:/,/^  party2:/p' <<<"$pg_config")"
+grep -q -- "--pg$" <<<"$party1" && grep -q -- "--pg-table" <<<"$party1" && grep -q "PGPASSFILE" <<<"$party1" \
+  || die "$pg_file: party1 does not read from postgres with --pg, --pg-table and PGPASSFILE"
+! grep -qi "password=" <<<"$party1" || die "$pg_file: a password in party1's configuration"
+for other in coordinator party2 party3; do
+  block="$(sed -n "/^  $other:/,/^  [a-z0-9]*:$/p" <<<"$pg_config" | sed '$d')"
+  ! grep -q "shop" <<<"$block" || die "$pg_file: $other is on the database network"
+done
 info "compose files ok"

@@ -18,6 +18,7 @@ packages=(
   libprotobuf-dev protobuf-compiler
   libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev
+  libpq-dev
 )
 if [ "${MPC_DEPS_PROFILE:-all}" != build ]; then
   packages+=(
@@ -25,6 +26,7 @@ if [ "${MPC_DEPS_PROFILE:-all}" != build ]; then
     python3 python3-matplotlib
     clang-14 libclang-rt-14-dev
     docker-compose iproute2 procps psmisc
+    postgresql
   )
 fi
 

@@ -107,4 +107,36 @@ StatusOr<VisitTable> ReadVisitsCsvFiles(const std::vector<std::string>& paths,
   return std::move(parser).Finish();
 }
 
+struct VisitsCsvStream::Impl {
+  Impl(const std::vector<std::string>& categories, const std::vector<std::string>& districts)
+      : parser(categories, districts) {}
+  VisitsCsvParser parser;
+  Status setup;
+};
+
+VisitsCsvStream::VisitsCsvStream(const std::vector<std::string>& categories,
+                                 const std::vector<std::string>& districts, std::string_view source_name,
+                                 std::string_view null_marker)
+    : impl_(std::make_unique<Impl>(categories, districts)) {
+  impl_->setup = CheckDomainSizes(categories, districts);
+  impl_->parser.UseRowMessages(null_marker);
+  impl_->parser.BeginSource(source_name);
+}
+
+VisitsCsvStream::~VisitsCsvStream() = default;
+
+void VisitsCsvStream::Reserve(size_t rows) { impl_->parser.Reserve(rows, rows); }
+
+bool VisitsCsvStream::Feed(std::string_view piece) { return impl_->setup.ok() && impl_->parser.Feed(piece); }
+
+bool VisitsCsvStream::End() { return impl_->setup.ok() && impl_->parser.EndSource(); }
+
+const Status& VisitsCsvStream::error() const {
+  return impl_->setup.ok() ? impl_->parser.error() : impl_->setup;
+}
+
+size_t VisitsCsvStream::rows() const { return impl_->parser.rows(); }
+
+VisitTable VisitsCsvStream::Finish() && { return std::move(impl_->parser).Finish(); }
+
 }  // namespace mpcstats::core

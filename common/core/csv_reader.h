@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,5 +38,30 @@ StatusOr<VisitTable> ReadVisitsCsvFiles(const std::vector<std::string>& paths,
                                         const std::vector<std::string>& categories,
                                         const std::vector<std::string>& districts,
                                         size_t block_size = kCsvBlockSize);
+
+// The same reader fed piece by piece, for a database's COPY ... (FORMAT csv, HEADER) output: the
+// same header and row checks, but messages name the row by position and user id
+// ("SOURCE: row 17 (user_id 'u5'): unknown category 'toys'"), and a field equal to `null_marker`
+// (COPY's NULL string, unquoted) is reported as "NULL <column>".
+class VisitsCsvStream {
+ public:
+  VisitsCsvStream(const std::vector<std::string>& categories, const std::vector<std::string>& districts,
+                  std::string_view source_name, std::string_view null_marker);
+  ~VisitsCsvStream();
+  VisitsCsvStream(const VisitsCsvStream&) = delete;
+  VisitsCsvStream& operator=(const VisitsCsvStream&) = delete;
+
+  void Reserve(size_t rows);  // sizes the columns once when the row count is known
+  // False on the first bad row (then error() says why); pieces may cut lines anywhere.
+  bool Feed(std::string_view piece);
+  bool End();  // the stream ended: the last line, and a header must have been seen
+  const Status& error() const;
+  size_t rows() const;
+  VisitTable Finish() &&;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace mpcstats::core

@@ -4,8 +4,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <span>
 #include <vector>
 
+#include "common/core/local_aggregates.h"
+#include "common/core/query_plan.h"
 #include "common/core/roster.h"
 #include "common/core/status.h"
 #include "common/core/visit_table.h"
@@ -18,7 +22,19 @@ struct PartyData {
   // --vector-length: the whole input vector (payload and check vector), made before connecting
   // like any data the party loads, and moved out at Start. Answers "vector" only.
   std::vector<uint64_t>* vector_input = nullptr;
+  // A database that aggregates where the data lives (--pg pushdown), instead of `visits`: the
+  // payload of any plan (room for the check vector), and the seed's aggregates, computed before
+  // connecting. Answers "visits" and "query".
+  std::function<StatusOr<std::vector<uint64_t>>(const QueryPlan&)> plan_payload;
+  const LocalAggregates* seed_aggregates = nullptr;
 };
+
+// The seed's query (examples/queries/seed.json: visits and visits_per_user by store_category) as
+// a plan, and the seed's aggregates read off its payload: how a source that only answers plans
+// answers the default run.
+StatusOr<QueryPlan> SeedQueryPlan(const std::vector<std::string>& categories,
+                                  const std::vector<std::string>& districts);
+LocalAggregates SeedAggregatesFromPayload(const QueryPlan& seed_plan, std::span<const uint64_t> payload);
 
 // kBadInput when this party's data cannot answer the workload (or a query needs a spend column
 // it lacks, or a sum would not be exact); kPolicyRefused when its policy does not allow the query.

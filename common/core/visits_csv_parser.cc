@@ -78,13 +78,19 @@ VisitTable VisitsCsvParser::Finish() && {
 }
 
 bool VisitsCsvParser::Fail(std::string_view what) {
-  error_ = Status(Code::kBadInput, fmt::format("{}:{}: {}", name_, line_no_, what));
+  if (row_messages_ && header_seen_) {
+    error_ = Status(Code::kBadInput, fmt::format("{}: row {} (user_id {}): {}", name_, line_no_ - 1,
+                                                 Quote(current_user_), what));
+  } else {
+    error_ = Status(Code::kBadInput, fmt::format("{}:{}: {}", name_, line_no_, what));
+  }
   return false;
 }
 
 bool VisitsCsvParser::Carry(std::string_view part) {
   if (carry_.size() + part.size() > kCsvMaxLineBytes) {
     ++line_no_;
+    current_user_ = {};
     return Fail(fmt::format("line longer than {} bytes", kCsvMaxLineBytes));
   }
   carry_.append(part);
@@ -93,6 +99,7 @@ bool VisitsCsvParser::Carry(std::string_view part) {
 
 bool VisitsCsvParser::Line(std::string_view line) {
   ++line_no_;
+  current_user_ = {};
   if (line.size() > kCsvMaxLineBytes)
     return Fail(fmt::format("line longer than {} bytes", kCsvMaxLineBytes));
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
@@ -150,6 +157,7 @@ bool VisitsCsvParser::Row(std::string_view line) {
     p = static_cast<const char*>(comma) + 1;
   }
   fields[found] = std::string_view(p, static_cast<size_t>(end - p));
+  current_user_ = fields[0];
   if (found < columns_ - 1 || std::memchr(p, ',', static_cast<size_t>(end - p)) != nullptr) {
     const auto columns = static_cast<size_t>(std::count(line.begin(), line.end(), ',')) + 1;
     return Fail(fmt::format("expected {} columns, got {}", columns_, columns));
@@ -159,6 +167,17 @@ bool VisitsCsvParser::Row(std::string_view line) {
   const std::string_view timestamp = fields[2];
   const std::string_view district = fields[3];
   const std::string_view weekend = fields[4];
+
+  if (!null_marker_.empty()) {
+    static constexpr std::string_view kNames[kMaxColumns] = {"user_id",  "store_category", "timestamp",
+                                                             "district", "is_weekend",     "spend"};
+    for (int i = 0; i < columns_; ++i) {
+      if (fields[i] == null_marker_) {
+        if (i == 0) current_user_ = "NULL";
+        return Fail(fmt::format("NULL {}", kNames[i]));
+      }
+    }
+  }
 
   if (user.empty()) return Fail("empty user_id");
   const int category_id = category_index_.Find(category);

@@ -29,6 +29,13 @@ class VisitsCsvParser {
   // cannot oversize it.
   void Reserve(size_t rows, size_t users);
 
+  // Database COPY output instead of a file: messages say "NAME: row R (user_id 'x'): ..." (R
+  // counts data rows from 1) and a field equal to `null_marker` is reported as a NULL.
+  void UseRowMessages(std::string_view null_marker) {
+    row_messages_ = true;
+    null_marker_.assign(null_marker);
+  }
+
   void BeginSource(std::string_view name);
 
   // Parses the complete lines of `piece` (with a line carried over from the previous piece).
@@ -89,6 +96,11 @@ class VisitsCsvParser {
   bool spend_known_ = false;
   int columns_ = 5;
   std::string spend_source_;  // the source whose header fixed it, for a mismatch message
+
+  // Row-numbered messages and NULL detection (UseRowMessages).
+  bool row_messages_ = false;
+  std::string null_marker_;
+  std::string_view current_user_;  // the user id of the row being checked
 
   // The current source.
   std::string name_;

@@ -27,14 +27,16 @@ TEST(FaultTest, PartyFromForeignCaIsRefused) {
   // passes its own checks and connects; everyone else must refuse it in the TLS handshake.
   (void)ForeignCerts();  // made before any process starts, so their run timeouts do not include it
   Cluster cluster({.num_parties = 3});
+  // The foreign CA is made on first use (gen-certs.sh): before the clock of the run starts.
+  const CertSet& foreign = ForeignCerts();
   cluster.StartCoordinator();
   cluster.StartParty(1);
   cluster.StartParty(2);
   std::vector<std::string> argv = cluster.PartyArgs(3);
   for (size_t i = 0; i + 1 < argv.size(); ++i) {
-    if (argv[i] == "--cert") argv[i + 1] = ForeignCerts().cert("party3").string();
-    if (argv[i] == "--key") argv[i + 1] = ForeignCerts().key("party3").string();
-    if (argv[i] == "--ca") argv[i + 1] = ForeignCerts().ca().string();
+    if (argv[i] == "--cert") argv[i + 1] = foreign.cert("party3").string();
+    if (argv[i] == "--key") argv[i + 1] = foreign.key("party3").string();
+    if (argv[i] == "--ca") argv[i + 1] = foreign.ca().string();
   }
   cluster.StartCustom("party3", argv);
   ExpectFailedRun(cluster);
