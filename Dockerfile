@@ -8,9 +8,12 @@
 FROM debian:bookworm AS build
 ENV DEBIAN_FRONTEND=noninteractive
 WORKDIR /src
+# The packages first, in a layer of their own: a source change rebuilds only the layer below.
+COPY scripts/install-deps.sh scripts/install-deps.sh
+RUN scripts/install-deps.sh --build-only
 COPY . .
-RUN scripts/install-deps.sh --build-only \
- && MPC_DEPS_PROFILE=build scripts/build.sh --build-dir /src/build --type Release -- -DBUILD_TESTING=OFF \
+# The two binaries only: no tests (BUILD_TESTING=OFF), no benchmarks, no fuzz targets.
+RUN MPC_DEPS_PROFILE=build scripts/build.sh --build-dir /src/build --type Release -- -DBUILD_TESTING=OFF \
  && strip build/party/mpcstats-party build/coordinator/mpcstats-coordinator
 
 # ---- runtime stage: shared libraries only (Boost.Asio, CLI11 and nlohmann-json are header-only)
