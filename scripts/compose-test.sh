@@ -57,6 +57,7 @@ if [[ -z "$plain_check" ]]; then
   [[ -x "$plain_check" ]] || cmake --build "$build_dir" --target mpcstats_plain_check >&2 \
     || die "cannot build mpcstats_plain_check in $build_dir (configure it with scripts/build.sh)"
 fi
+plain_check="$(abs_path "$plain_check")"  # the checks run in the deployment directories
 [[ -x "$plain_check" ]] || die "plaintext checker not found: $plain_check"
 
 # One run at a time on a machine: the daemon, the image tags and the build cache are shared.
