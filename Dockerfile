@@ -8,9 +8,19 @@
 FROM debian:bookworm AS build
 ENV DEBIAN_FRONTEND=noninteractive
 WORKDIR /src
-COPY . .
-RUN scripts/install-deps.sh --build-only \
- && MPC_DEPS_PROFILE=build scripts/build.sh --build-dir /src/build --type Release -- -DBUILD_TESTING=OFF \
+# The packages first, in a layer of their own: a source change rebuilds only the layer below.
+COPY scripts/install-deps.sh scripts/install-deps.sh
+RUN scripts/install-deps.sh --build-only
+# Only what building the two binaries reads: editing a script, a test or a document keeps the
+# cached build layer. No tests (BUILD_TESTING=OFF), no benchmarks, no fuzz targets.
+COPY CMakeLists.txt ./
+COPY proto proto
+COPY common common
+COPY party party
+COPY coordinator coordinator
+COPY scripts/build.sh scripts/build.sh
+COPY scripts/lib scripts/lib
+RUN MPC_DEPS_PROFILE=build scripts/build.sh --build-dir /src/build --type Release -- -DBUILD_TESTING=OFF \
  && strip build/party/mpcstats-party build/coordinator/mpcstats-coordinator
 
 # ---- runtime stage: shared libraries only (Boost.Asio, CLI11 and nlohmann-json are header-only)
@@ -20,7 +30,7 @@ RUN apt-get update -qq \
  && apt-get install -y -qq --no-install-recommends libprotobuf32 libssl3 libspdlog1.10 libfmt9 libpq5 openssl \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/party/mpcstats-party /src/build/coordinator/mpcstats-coordinator /usr/local/bin/
-COPY --from=build /src/scripts /opt/mpcstats/scripts
+COPY scripts /opt/mpcstats/scripts
 # scripts/ is there for gen-certs.sh (openssl); the other scripts are meant for a host with
 # scripts/install-deps.sh's packages. Keep the scripts from calling apt-get inside the container.
 ENV MPC_DEPS_CHECKED=1

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <set>
+
 #include "common/core/coordinator_protocol.h"
 #include "common/core/messages.h"
 #include "common/core/phase_timer.h"
@@ -10,6 +12,7 @@
 #include "common/core/secure_random.h"
 #include "common/net/acceptor.h"
 #include "common/net/concurrent.h"
+#include "common/net/gate.h"
 #include "common/sys/peak_rss.h"
 
 namespace mpcstats::coordinator {
@@ -30,8 +33,10 @@ std::string NewRunId() {
   return hex;
 }
 
-// Parties may be slow for up to their own timeout at each step before they give up and tell us.
-std::chrono::milliseconds PartyWait(std::chrono::milliseconds timeout) {
+// Before any party's partial sum: the share phase, which sends us nothing. The parties bound it
+// among themselves (each of their waits ends within one timeout of the last progress) and report a
+// failure to us, so this is only the backstop for every party falling silent at once.
+std::chrono::milliseconds ShareBackstop(std::chrono::milliseconds timeout) {
   return 2 * timeout + std::chrono::milliseconds(2000);
 }
 
@@ -72,8 +77,12 @@ class CoordinatorSession {
     // Only when every partial sum and every party's metrics are in and the totals verify does Done
     // go out: a party that dies, or sends a second partial sum, after its partial sum fails the run
     // for everyone (AbortAll) and nothing is published.
+    auto executor = co_await net::asio::this_coro::executor;
+    first_partial_sum_ = std::make_unique<net::Gate>(executor);
+    every_partial_sum_ = std::make_unique<net::Gate>(executor);
     std::vector<awaitable<Status>> receives;
     for (auto& [id, channel] : parties_) receives.push_back(ReceiveFromParty(channel));
+    receives.push_back(WatchStragglers());
     if (Status s = co_await net::RunConcurrently(std::move(receives)); !s.ok()) co_return s;
     if (!revealed_) co_return Status(Code::kInternal, "every party reported but the totals were not revealed");
     spdlog::info("metrics received from every party; announcing the result");
@@ -120,8 +129,9 @@ class CoordinatorSession {
   }
 
   awaitable<Status> ReceivePartialSum(std::shared_ptr<net::Channel> channel) {
-    // The first chunk may take the parties' whole share phase; later chunks follow at once.
-    auto wait = PartyWait(config_.timeout);
+    // The first chunk may take the parties' whole share phase (WatchStragglers cuts this wait to one
+    // timeout after the first party's first chunk); later chunks follow at once.
+    auto wait = ShareBackstop(config_.timeout);
     while (!protocol_.PartyComplete(channel->peer_id())) {
       auto message = co_await channel->Receive(wait);
       if (!message.ok()) co_return message.status();
@@ -129,10 +139,31 @@ class CoordinatorSession {
         co_return s;
       }
       if (Status s = protocol_.OnPartialSum(channel->peer_id(), message->partial_sum()); !s.ok()) co_return s;
+      if (started_.insert(channel->peer_id()).second) {
+        first_partial_sum_->Open();
+        if (started_.size() == parties_.size()) every_partial_sum_->Open();
+      }
       wait = config_.timeout;
     }
     spdlog::info("partial sum received from {}", channel->peer_id());
     co_return Status::Ok();
+  }
+
+  // Every party ends its share phase within moments of the others (each finishes when the last
+  // peer's shares reach it), so once one party's partial sum has begun, a party whose own has not
+  // begun within one timeout is stalled or unreachable: a silent link, without this, would hold
+  // the run for the whole ShareBackstop. The failure names the parties.
+  awaitable<Status> WatchStragglers() {
+    co_await first_partial_sum_->Wait(Clock::now() + ShareBackstop(config_.timeout));
+    if (!first_partial_sum_->is_open()) co_return Status::Ok();  // the receives time out themselves
+    if (co_await every_partial_sum_->Wait(Clock::now() + config_.timeout)) co_return Status::Ok();
+    std::string missing;
+    for (const auto& [id, channel] : parties_) {
+      if (!started_.count(id)) missing += (missing.empty() ? "" : ", ") + id;
+    }
+    co_return Status(Code::kTimeout,
+                     fmt::format("{}: no partial sum within {} ms of the first party's (stalled or unreachable)",
+                                 missing, config_.timeout.count()));
   }
 
   // One party's whole report: its partial sum, then its metrics. The last partial sum to complete
@@ -213,6 +244,9 @@ class CoordinatorSession {
   core::PhaseTimer timer_;
   net::ChannelMap parties_;
   bool revealed_ = false;  // totals verified and moved into report_
+  std::set<std::string> started_;                 // parties whose first partial-sum chunk arrived
+  std::unique_ptr<net::Gate> first_partial_sum_;  // opened by the first party's first chunk
+  std::unique_ptr<net::Gate> every_partial_sum_;  // opened when every party's first chunk arrived
 };
 
 }  // namespace

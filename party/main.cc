@@ -164,8 +164,10 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", flags.log_level, "trace, debug, info, warn, error");
   app.add_option("--listen", flags.listen, "local address to accept peer connections on");
   app.add_option("--inject-fault", flags.inject_fault,
-                 "testing only: misbehave (short-share, second-partial-sum, exit-after-partial-sum)")
-      ->check(CLI::IsMember({"short-share", "second-partial-sum", "exit-after-partial-sum"}))
+                 "testing only: misbehave (short-share, second-partial-sum, exit-after-partial-sum, "
+                 "stall-before-partial-sum)")
+      ->check(CLI::IsMember(
+          {"short-share", "second-partial-sum", "exit-after-partial-sum", "stall-before-partial-sum"}))
       ->group("Testing");
   try {
     app.parse(argc, argv);

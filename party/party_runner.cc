@@ -35,6 +35,13 @@ std::chrono::milliseconds CoordinatorWait(std::chrono::milliseconds timeout) {
   return timeout + std::min(timeout, std::chrono::milliseconds(5000));
 }
 
+// How long to wait for the verdict after our metrics went out. The coordinator gives a straggler
+// one timeout from the first party's partial sum (ours came no earlier), so its verdict naming
+// the straggler arrives within one timeout; the margin lets it reach us before we give up.
+std::chrono::milliseconds VerdictWait(std::chrono::milliseconds timeout) {
+  return timeout + std::min(timeout, std::chrono::milliseconds(2000));
+}
+
 class PartySession {
  public:
   explicit PartySession(PartyRunConfig config)
@@ -48,7 +55,7 @@ class PartySession {
       co_await AbortAll(status);
       // The coordinator answers every abort with the run's first failure, which names the
       // culprit (our own error may only be a consequence of it): wait briefly for that verdict.
-      if (coordinator_verdict_ && !coordinator_verdict_->is_open()) {
+      if (coordinator_verdict_ && !coordinator_verdict_->is_open() && !coordinator_silent_) {
         co_await coordinator_verdict_->Wait(Clock::now() + std::min(config_.timeout, std::chrono::milliseconds(2000)));
       }
       if (coordinator_abort_.code() == Code::kAborted) status = coordinator_abort_;
@@ -100,9 +107,11 @@ class PartySession {
 
   // From Start on, the next message from the coordinator is Done or Abort. Reading it in the
   // background lets an Abort (another party died) stop our peer phase at once.
+  // Its own deadline is only a backstop: every step of the session ends within one timeout of its
+  // last progress, the verdict wait included (ReportToCoordinator), and the session's end ends it.
   awaitable<void> WatchCoordinator() {
     auto channel = coordinator_;
-    auto verdict = co_await channel->Receive(3 * config_.timeout + std::chrono::seconds(5));
+    auto verdict = co_await channel->Receive(std::chrono::hours(24));
     Status status = verdict.ok() ? core::CheckEnvelope(*verdict, run_id_, core::kCoordinatorId, {Envelope::kDone})
                                  : verdict.status();
     if (!status.ok()) {
@@ -256,6 +265,13 @@ class PartySession {
   // only after every party's partial sum and metrics are in and the totals verify, so a party that
   // dies or cheats after its partial sum fails the run for everyone (Abort) instead of slipping by.
   awaitable<Status> ReportToCoordinator() {
+    if (config_.inject_fault == "stall-before-partial-sum") {
+      // Shares done, then silence: what the coordinator sees of a party whose link dies here.
+      spdlog::warn("{}: --inject-fault stall-before-partial-sum: sending nothing more", config_.self_id);
+      spdlog::default_logger()->flush();
+      if (Status s = co_await AwaitVerdict("our shares"); !s.ok()) co_return s;
+      co_return Status(Code::kInternal, "Done without our partial sum");
+    }
     if (Status s = co_await SendPartialSum(); !s.ok()) co_return s;
     spdlog::info("{}: partial sum sent to the coordinator", config_.self_id);
     timer_.EndPhase(core::kPhaseAggregation);
@@ -264,10 +280,20 @@ class PartySession {
     *metrics.mutable_metrics() = report::ToWire(Measure());
     if (Status s = co_await coordinator_->Send(std::move(metrics), config_.timeout); !s.ok()) co_return s;
 
-    co_await coordinator_verdict_->Wait(Clock::time_point::max());  // bounded by the watcher's timeout
-    if (!coordinator_abort_.ok()) co_return coordinator_abort_;
+    if (Status s = co_await AwaitVerdict("our metrics"); !s.ok()) co_return s;
     spdlog::info("{}: run {} complete", config_.self_id, run_id_);
     co_return Status::Ok();
+  }
+
+  // The coordinator's Done or Abort, within VerdictWait of our last message (`after` names it).
+  awaitable<Status> AwaitVerdict(std::string_view after) {
+    const auto wait = VerdictWait(config_.timeout);
+    if (!co_await coordinator_verdict_->Wait(Clock::now() + wait)) {
+      coordinator_silent_ = true;  // no point waiting for its verdict again in Run()
+      co_return Status(Code::kTimeout, fmt::format("{}: no verdict (Done or Abort) within {} ms of {}",
+                                                   core::kCoordinatorId, wait.count(), after));
+    }
+    co_return coordinator_abort_;
   }
 
   report::ProcessMetrics Measure() const {
@@ -312,6 +338,7 @@ class PartySession {
   std::shared_ptr<net::Channel> coordinator_;
   std::unique_ptr<net::Gate> coordinator_verdict_;  // opened when Done or Abort arrived
   Status coordinator_abort_;
+  bool coordinator_silent_ = false;  // the verdict wait ran out
   std::unique_ptr<net::Acceptor> acceptor_;
   net::ChannelMap peers_;
 };

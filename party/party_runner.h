@@ -24,7 +24,9 @@ struct PartyRunConfig {
   // "short-share": every peer gets a share one value short (seeded: a 15-byte seed);
   // "second-partial-sum": the first partial-sum chunk is sent again after the last;
   // "exit-after-partial-sum": the process ends (std::_Exit(3): no Abort, no Metrics, no cleanup)
-  // right after its last partial-sum chunk was sent, like a crash at that point.
+  // right after its last partial-sum chunk was sent, like a crash at that point;
+  // "stall-before-partial-sum": after the share phase it sends nothing more (it only waits for
+  // the verdict), like a party whose link dies at that point.
   std::string inject_fault;
 };
 

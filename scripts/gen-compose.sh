@@ -89,6 +89,7 @@ tls_flags() { flags=(--roster /etc/mpcstats/roster.json --ca /certs/ca.crt --cer
 #      scripts/gen-certs.sh --out deploy/certs --parties $parties --hosts $hosts
 #    (they must exist before the first 'up': Docker would create the missing files as directories)
 # 2. docker-compose up --build
+#    (MPCSTATS_PROTOCOL=full docker-compose up --build: the coordinator's --protocol, default seeded)
 #    The coordinator writes ./results/run.json; each party writes its own, never-sent local result to
 #    ./results-local/local_<id>.json (a separate mount: the coordinator's container cannot see it).
 #    Start order does not matter: each process retries until its timeout (30 s).
@@ -105,11 +106,13 @@ x-mpcstats: &mpcstats
 services:
 YAML
   tls_flags coordinator
+  # Interpolated by docker-compose from the environment when the file is used.
+  protocol_arg='${MPCSTATS_PROTOCOL:-seeded}'
   if [[ -n "$query_rel" ]]; then
     EXTRA_MOUNT="./$query_rel:/etc/mpcstats/query.json:ro" service coordinator ./results:/results \
-      mpcstats-coordinator "${flags[@]}" --out /results --query /etc/mpcstats/query.json
+      mpcstats-coordinator "${flags[@]}" --out /results --protocol "$protocol_arg" --query /etc/mpcstats/query.json
   else
-    service coordinator ./results:/results mpcstats-coordinator "${flags[@]}" --out /results
+    service coordinator ./results:/results mpcstats-coordinator "${flags[@]}" --out /results --protocol "$protocol_arg"
   fi
   for ((i = 1; i <= parties; i++)); do
     tls_flags "party$i"

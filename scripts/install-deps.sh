@@ -2,7 +2,7 @@
 # Installs every Debian 12 package mpcstats needs to build, test, chart and check its deployment files.
 # Idempotent: asks dpkg first and only calls apt-get for what is missing.
 # --build-only (or MPC_DEPS_PROFILE=build, which child scripts inherit): only what building the two
-# binaries needs, as in the Docker build stage.
+# binaries needs (no tests: -DBUILD_TESTING=OFF), as in the Docker build stage.
 set -euo pipefail
 
 case "${1:-}" in
@@ -17,15 +17,15 @@ packages=(
   libboost-dev libssl-dev openssl
   libprotobuf-dev protobuf-compiler
   libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
-  libgtest-dev libgmock-dev
   libpq-dev
 )
 if [ "${MPC_DEPS_PROFILE:-all}" != build ]; then
   packages+=(
+    libgtest-dev libgmock-dev
     git libbenchmark-dev
     python3 python3-matplotlib
     clang-14 libclang-rt-14-dev
-    docker-compose iproute2 procps psmisc
+    docker.io docker-compose debootstrap iproute2 procps psmisc
     postgresql
   )
 fi

@@ -20,6 +20,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "tests/e2e/netns.h"
+
 namespace mpcstats::e2e {
 namespace fs = std::filesystem;
 namespace {
@@ -60,7 +62,9 @@ std::unique_ptr<CertSet> GenerateCerts(const ScopedDir& dir) {
                                    "--parties",
                                    std::to_string(kMaxParties),
                                    "--days",
-                                   "2"};
+                                   "2",
+                                   "--hosts",
+                                   NetnsAddressList()};  // the separate-hosts tests' addresses too
   fs::path log = dir.path() / "gen-certs.log";
   std::optional<int> status = RunToCompletion(argv, log, std::chrono::seconds(120));
   if (status != 0) {

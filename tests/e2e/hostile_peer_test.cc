@@ -260,7 +260,7 @@ INSTANTIATE_TEST_SUITE_P(HostileBytes, CoordinatorPostAdmissionTest, ::testing::
 TEST(HostilePeerTest, AdmittedPartyThatStallsMidFrameTimesOut) {
   // party2 is hostile but plays along: Hello to the coordinator, Hello and a valid seed to party1,
   // so that party1 finishes its part. Then it sends the first bytes of its partial sum and stops.
-  // The coordinator gives up at its wait for the first partial-sum chunk (2 x timeout + 2 s),
+  // The coordinator gives up one timeout after party1's partial sum began (party2's own has not),
   // naming party2; party1, waiting for the verdict, gets the Abort.
   Cluster cluster({.num_parties = 2, .timeout_seconds = 3});
   cluster.StartCoordinator();
@@ -291,7 +291,7 @@ TEST(HostilePeerTest, AdmittedPartyThatStallsMidFrameTimesOut) {
 
   ASSERT_TRUE(coordinator_link.Send(Truncated(Frame(PartialSumEnvelope(run_id, "party2", 1, 9)), 20)));
   const auto stalled_at = std::chrono::steady_clock::now();
-  const auto coordinator_wait = std::chrono::seconds(2 * cluster.timeout_seconds() + 2);
+  const auto coordinator_wait = std::chrono::seconds(cluster.timeout_seconds());
   EXPECT_TRUE(coordinator_link.WaitForClose(coordinator_wait + 3s)) << cluster.Describe();
   EXPECT_LE(std::chrono::steady_clock::now() - stalled_at, coordinator_wait + 3s);
 
@@ -300,7 +300,8 @@ TEST(HostilePeerTest, AdmittedPartyThatStallsMidFrameTimesOut) {
     EXPECT_EQ(cluster.exit_code(name), 1) << name << "\n" << cluster.Describe();
   }
   ExpectNoCrash(cluster);
-  EXPECT_TRUE(HasLine(cluster.Log("coordinator"), "TIMEOUT", "party2: reading a frame body")) << cluster.Describe();
+  // Caught by the straggler watch (party2's first chunk never completed), before the frame read's own deadline.
+  EXPECT_TRUE(HasLine(cluster.Log("coordinator"), "TIMEOUT", "party2: no partial sum within")) << cluster.Describe();
   EXPECT_TRUE(HasLine(cluster.Log("party1"), "TIMEOUT", "party2")) << cluster.Describe();
   EXPECT_FALSE(std::filesystem::exists(cluster.run_json_path()));
   EXPECT_TRUE(cluster.PortsReleased());
