@@ -526,6 +526,11 @@ TEST(SecAggBytesTest, BytesSentPerPartyWithinTarget) {
   std::printf("secagg bytes sent per party, N=%zu M=%zu: %zu (M*8 = %zu, overhead %zu = %.1f B per party; target %.0f)\n",
               kN, kM, run.sent_bytes(0), kM * 8, run.sent_bytes(0) - kM * 8,
               static_cast<double>(run.sent_bytes(0) - kM * 8) / kN, target);
+  // What each party receives from the relay besides the result: the key list and its shares.
+  std::printf("secagg relayed to each party, N=%zu: ShareKeysRequest %zu B (%.0f B per party), MaskedInputRequest %zu B\n",
+              kN, run.share_keys_request().ByteSizeLong(),
+              static_cast<double>(run.share_keys_request().ByteSizeLong()) / kN,
+              run.masked_input_requests().at("party1").ByteSizeLong());
 }
 
 }  // namespace
