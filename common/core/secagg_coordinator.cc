@@ -197,7 +197,8 @@ Status SecAggCoordinator::OnMaskedInput(const std::string& from, const wire::Mas
                                            " values, expected " + std::to_string(expected));
   }
   uint64_t* out = sum_.data() + have;
-  for (uint64_t k = 0; k < expected; ++k) out[k] += chunk.values(static_cast<int>(k));
+  const uint64_t* in = chunk.values().data();
+  for (uint64_t k = 0; k < expected; ++k) out[k] += in[k];
   received_[index] = have + expected;
   return Status::Ok();
 }
