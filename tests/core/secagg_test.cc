@@ -481,7 +481,10 @@ TEST_F(SecAggUnmaskingTest, CoordinatorRefusesWrongKindsAndRepeats) {
   auto& coordinator = run_.coordinator();
   wire::UnmaskingResponse wrong_kind = *response;
   for (auto& entry : *wrong_kind.mutable_shares()) {
-    if (entry.party_id() == "party2") entry.set_mask_key_share(entry.self_mask_share());  // both would be needed
+    if (entry.party_id() == "party2") {
+      const std::string share = entry.self_mask_share();  // a copy: setting the oneof clears it
+      entry.set_mask_key_share(share);
+    }
   }
   EXPECT_EQ(coordinator.OnUnmaskingResponse("party1", wrong_kind).code(), Code::kInvalidShare);
   wire::UnmaskingResponse missing = *response;
