@@ -17,6 +17,14 @@ std::string_view BodyName(BodyCase body) {
     case wire::Envelope::kMetrics: return "Metrics";
     case wire::Envelope::kAbort: return "Abort";
     case wire::Envelope::kSeedShare: return "SeedShare";
+    case wire::Envelope::kAdvertiseKeys: return "AdvertiseKeys";
+    case wire::Envelope::kShareKeysRequest: return "ShareKeysRequest";
+    case wire::Envelope::kShareKeysResponse: return "ShareKeysResponse";
+    case wire::Envelope::kMaskedInputRequest: return "MaskedInputRequest";
+    case wire::Envelope::kMaskedInput: return "MaskedInput";
+    case wire::Envelope::kUnmaskingRequest: return "UnmaskingRequest";
+    case wire::Envelope::kUnmaskingResponse: return "UnmaskingResponse";
+    case wire::Envelope::kSecaggResult: return "SecAggResult";
     case wire::Envelope::BODY_NOT_SET: return "(empty)";
   }
   return "(unknown)";

@@ -1,11 +1,13 @@
 #include "common/core/secure_random.h"
 
 #include <openssl/evp.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
 #include <limits>
 
 namespace mpcstats::core {
@@ -64,6 +66,18 @@ void AesCtrPrg::FillBytes(std::span<uint8_t> out) {
 
 void AesCtrPrg::Fill(std::span<uint64_t> out) {
   FillBytes(std::span<uint8_t>(reinterpret_cast<uint8_t*>(out.data()), out.size_bytes()));
+}
+
+void FillRandomBytes(RandomSource& rng, std::span<uint8_t> out) {
+  uint64_t block[32];
+  while (!out.empty()) {
+    const size_t bytes = std::min(out.size(), sizeof(block));
+    const size_t words = (bytes + 7) / 8;
+    rng.Fill(std::span<uint64_t>(block, words));
+    for (size_t i = 0; i < bytes; ++i) out[i] = static_cast<uint8_t>(block[i / 8] >> (8 * (i % 8)));
+    out = out.subspan(bytes);
+  }
+  OPENSSL_cleanse(block, sizeof(block));
 }
 
 SecureRandom::SecureRandom() : prg_(NewRandomKey()) {}

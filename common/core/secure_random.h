@@ -51,4 +51,8 @@ class SecureRandom final : public RandomSource {
   AesCtrPrg prg_;
 };
 
+// Fills `out` with bytes from `rng` (whole 64-bit draws, little-endian; the tail of the last draw
+// is discarded), so byte-valued secrets (X25519 keys, seeds, nonces) come from the injected source.
+void FillRandomBytes(RandomSource& rng, std::span<uint8_t> out);
+
 }  // namespace mpcstats::core

@@ -30,6 +30,9 @@ constexpr std::array kCodeNames = {
     CodeEntry{Code::kAborted, "ABORTED"},
     CodeEntry{Code::kPolicyRefused, "POLICY_REFUSED"},
     CodeEntry{Code::kIo, "IO_ERROR"},
+    CodeEntry{Code::kNotEnoughParties, "NOT_ENOUGH_PARTIES"},
+    CodeEntry{Code::kSignatureInvalid, "SIGNATURE_INVALID"},
+    CodeEntry{Code::kUnmaskingRefused, "UNMASKING_REFUSED"},
     CodeEntry{Code::kInternal, "INTERNAL"},
 };
 

@@ -31,6 +31,9 @@ enum class Code {
   kAborted,            // the peer sent Abort
   kPolicyRefused,      // a party's disclosure policy does not allow the query
   kIo,                 // local file could not be written
+  kNotEnoughParties,   // secagg: a round ended with fewer than the threshold T of parties
+  kSignatureInvalid,   // secagg: a party's advertised keys are not signed by its certificate key
+  kUnmaskingRefused,   // secagg: an Unmasking request a party must not answer (would reveal too much)
   kInternal,
 };
 
