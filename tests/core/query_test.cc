@@ -60,7 +60,7 @@ TEST(QueryTest, MalformedQueriesAreClearErrors) {
   EXPECT_EQ(QueryError(R"({"group_by": []})"), "query: missing \"metrics\"");
   EXPECT_EQ(QueryError(R"({"metrics": []})"), "query: \"metrics\" is empty: ask for at least one metric");
   EXPECT_EQ(QueryError(R"({"metrics": ["visits"], "where": 1})"),
-            "query: unknown key 'where' (known: group_by, metrics, date_from, date_to)");
+            "query: unknown key 'where' (known: group_by, metrics, date_from, date_to, privacy, bounds)");
   EXPECT_EQ(QueryError(R"({"metrics": ["median"]})"),
             "query: unknown metric 'median' (known: " + AllMetricNames() + ")");
   EXPECT_EQ(QueryError(R"({"metrics": ["visits"], "group_by": ["store"]})"),
