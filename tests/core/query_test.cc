@@ -252,7 +252,8 @@ TEST(PolicyTest, MalformedPoliciesAreRosterErrors) {
   EXPECT_EQ(error({{"metrics", "visits"}}, true),
             "roster: \"policy\": \"metrics\" must be an array of names, got string");
   EXPECT_EQ(error({{"k", 5}}, true),
-            "roster: \"policy\": unknown key 'k' (known: min_group_size, group_by, metrics, date_filter)");
+            "roster: \"policy\": unknown key 'k' (known: min_group_size, group_by, metrics, date_filter, "
+            "privacy_budget_rho, require_dp, dp_max_colluding)");
   EXPECT_EQ(error({{"date_filter", "no"}}, false), "roster: p2: policy: date_filter must be true or false");
 }
 
