@@ -17,7 +17,7 @@ RUN scripts/install-deps.sh --build-only \
 FROM debian:bookworm-slim
 ENV DEBIAN_FRONTEND=noninteractive
 RUN apt-get update -qq \
- && apt-get install -y -qq --no-install-recommends libprotobuf32 libssl3 libspdlog1.10 libfmt9 openssl \
+ && apt-get install -y -qq --no-install-recommends libprotobuf32 libssl3 libspdlog1.10 libfmt9 libsqlite3-0 openssl \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/party/mpcstats-party /src/build/coordinator/mpcstats-coordinator /usr/local/bin/
 COPY --from=build /src/scripts /opt/mpcstats/scripts
