@@ -82,21 +82,27 @@ TEST_F(SqliteLedgerTest, NotALedgerIsABadInputNamingTheFile) {
 // commit exactly 100 charges, never 101.
 TEST_F(SqliteLedgerTest, TwoProcessesRacingCannotOverspend) {
   { Open(); }  // create the schema first
+  int start[2];
+  ASSERT_EQ(::pipe(start), 0);
   pid_t children[2];
   for (int c = 0; c < 2; ++c) {
     children[c] = ::fork();
     ASSERT_GE(children[c], 0);
     if (children[c] == 0) {
+      ::close(start[1]);
       auto ledger = SqliteLedger::Open(path_);
       if (!ledger.ok()) ::_exit(3);
-      int charged = 0;
+      char go = 0;
+      if (::read(start[0], &go, 1) != 1) ::_exit(6);  // both start charging together
       for (int i = 0;; ++i) {
         auto r = (*ledger)->Charge(Charge("c" + std::to_string(c) + "-" + std::to_string(i), 0.01), 1.0);
-        if (!r.ok()) ::_exit(r.status().code() == Code::kInsufficientPrivacyBudget && charged > 0 ? 0 : 4);
-        ++charged;
+        if (!r.ok()) ::_exit(r.status().code() == Code::kInsufficientPrivacyBudget ? 0 : 4);
       }
     }
   }
+  ::close(start[0]);
+  ASSERT_EQ(::write(start[1], "gg", 2), 2);
+  ::close(start[1]);
   for (pid_t child : children) {
     int status = 0;
     ASSERT_EQ(::waitpid(child, &status, 0), child);
