@@ -27,7 +27,7 @@ RUN MPC_DEPS_PROFILE=build scripts/build.sh --build-dir /src/build --type Releas
 FROM debian:bookworm-slim
 ENV DEBIAN_FRONTEND=noninteractive
 RUN apt-get update -qq \
- && apt-get install -y -qq --no-install-recommends libprotobuf32 libssl3 libspdlog1.10 libfmt9 libpq5 openssl \
+ && apt-get install -y -qq --no-install-recommends libprotobuf32 libssl3 libspdlog1.10 libfmt9 libpq5 libsqlite3-0 openssl \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/party/mpcstats-party /src/build/coordinator/mpcstats-coordinator /usr/local/bin/
 COPY scripts /opt/mpcstats/scripts

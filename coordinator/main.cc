@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "common/core/dp_payload.h"
 #include "common/core/query.h"
 #include "common/core/query_plan.h"
 #include "common/core/roster.h"
@@ -86,6 +87,14 @@ int main(int argc, char** argv) {
     if (!query.ok()) return Fail(query.status());
     auto plan = mpcstats::core::QueryPlan::Make(*query, roster->categories, roster->districts);
     if (!plan.ok()) return Fail(plan.status().WithContext(query_path));
+    if (plan->query().privacy) {
+      // Every process derives the same calibration; h < 1 or noise out of range is refused here.
+      auto calibration = mpcstats::core::CalibrateRun(*plan, *roster, roster->num_parties());
+      if (!calibration.ok()) return Fail(calibration.status().WithContext(query_path));
+      // The end-to-end wiring (charge, noise, noisy decoding) lands with the protocol engine (issue 9):
+      // until then a private query is refused rather than answered exactly.
+      return Fail(Status(Code::kUsage, query_path + ": private queries (\"privacy\") are not run end to end yet"));
+    }
     query_plan = std::make_shared<const mpcstats::core::QueryPlan>(std::move(plan).value());
   }
   std::error_code ec;

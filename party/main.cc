@@ -2,6 +2,8 @@
 // takes part in the secure sum. Only shares and the partial sum leave this process.
 #include <spdlog/spdlog.h>
 
+#include <fmt/format.h>
+
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <iostream>
@@ -13,6 +15,7 @@
 #include "common/core/synthetic_data.h"
 #include "common/core/workload.h"
 #include "common/db/pg_source.h"
+#include "common/ledger/sqlite_ledger.h"
 #include "common/sys/logging.h"
 #include "common/sys/memory_tuning.h"
 #include "common/net/tls_context.h"
@@ -41,6 +44,8 @@ struct Flags {
   std::string pg_table;
   std::string pg_query;
   std::string pg_mode = "pushdown";
+  std::string budget_ledger;
+  bool show_budget = false;
 };
 
 int Fail(const Status& status) {
@@ -120,6 +125,27 @@ int RunPushdown(const Flags& flags, const mpcstats::core::Roster& roster,
                       });
 }
 
+// --show-budget: what this party has spent of its privacy budget, from its ledger.
+int ShowBudget(const Flags& flags) {
+  auto roster = mpcstats::core::LoadRoster(flags.roster);
+  if (!roster.ok()) return Fail(roster.status());
+  const int index = roster->IndexOf(flags.id);
+  if (index < 0) return Fail(Status(Code::kBadInput, "--id '" + flags.id + "' is not a party in " + flags.roster));
+  if (flags.budget_ledger.empty()) return Fail(Status(Code::kUsage, "--show-budget needs --budget-ledger FILE"));
+  auto ledger = mpcstats::ledger::SqliteLedger::Open(flags.budget_ledger);
+  if (!ledger.ok()) return Fail(ledger.status());
+  const auto budget = roster->parties[static_cast<size_t>(index)].policy.privacy_budget_rho;
+  auto state = (*ledger)->State(flags.id, budget);
+  if (!state.ok()) return Fail(state.status());
+  if (budget) {
+    std::cout << fmt::format("{}: spent rho {} of its privacy budget {}; remaining {}\n", flags.id, state->spent(),
+                             *budget, *state->remaining());
+  } else {
+    std::cout << fmt::format("{}: spent rho {}; its policy sets no privacy_budget_rho\n", flags.id, state->spent());
+  }
+  return mpcstats::core::kExitOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -128,9 +154,9 @@ int main(int argc, char** argv) {
   CLI::App app{"mpcstats party: contributes one retailer's visit statistics to a secure sum"};
   app.add_option("--roster", flags.roster, "roster JSON listing the coordinator and every party")->required();
   app.add_option("--id", flags.id, "this party's id in the roster (also its certificate CN)")->required();
-  app.add_option("--cert", flags.tls.cert, "this party's certificate (PEM)")->required();
-  app.add_option("--key", flags.tls.key, "this party's private key (PEM)")->required();
-  app.add_option("--ca", flags.tls.ca, "the run's CA certificate (PEM)")->required();
+  app.add_option("--cert", flags.tls.cert, "this party's certificate (PEM)");
+  app.add_option("--key", flags.tls.key, "this party's private key (PEM)");
+  app.add_option("--ca", flags.tls.ca, "the run's CA certificate (PEM)");
   auto* data = app.add_option("--data", flags.data,
                               "visit CSV: user_id,store_category,timestamp,district,is_weekend[,spend]; "
                               "repeat for several files (one table, one user id space)");
@@ -169,6 +195,10 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember(
           {"short-share", "second-partial-sum", "exit-after-partial-sum", "stall-before-partial-sum"}))
       ->group("Testing");
+  app.add_option("--budget-ledger", flags.budget_ledger,
+                 "SQLite file recording this party's privacy-budget charges (private queries)");
+  app.add_flag("--show-budget", flags.show_budget,
+               "print the rho spent and remaining in --budget-ledger for --id, then exit");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -176,6 +206,15 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     std::cerr << "mpcstats-party: USAGE: " << e.what() << "\n";
     return mpcstats::core::kExitBadInput;
+  }
+  if (flags.show_budget) return ShowBudget(flags);
+  if (flags.tls.cert.empty() || flags.tls.key.empty() || flags.tls.ca.empty()) {
+    return Fail(Status(Code::kUsage, "--cert, --key and --ca are required"));
+  }
+  if (!flags.budget_ledger.empty()) {
+    // Opened now so a bad file is exit 2 before connecting; charged by private queries.
+    auto ledger = mpcstats::ledger::SqliteLedger::Open(flags.budget_ledger);
+    if (!ledger.ok()) return Fail(ledger.status());
   }
   if (flags.data.empty() && flags.users == 0 && flags.vector_length == 0 && flags.pg.empty()) {
     return Fail(Status(Code::kUsage,

@@ -14,7 +14,7 @@ esac
 
 packages=(
   build-essential cmake pkg-config
-  libboost-dev libssl-dev openssl
+  libboost-dev libssl-dev openssl libsqlite3-dev
   libprotobuf-dev protobuf-compiler
   libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libpq-dev

@@ -517,6 +517,62 @@ def cmd_query_chart(args):
     return 0
 
 
+# ---------------------------------------------------------------- DP error against rho
+
+def cmd_dp_chart(args):
+    """Error of private runs against rho: for each run.json with a 'privacy' block, the absolute
+    error of every non-suppressed cell's metric against the exact run (--exact); median and 90th
+    percentile per rho, on log axes, with the noise sd the runs reported."""
+    exact = load_json(args.exact)
+    metric = args.metric
+    truth = [row.get(metric) for row in need(exact, "result", args.exact)]
+    by_rho = {}
+    sds = {}
+    for path in args.runs:
+        run = load_json(path)
+        rho = need(need(run, "privacy", path), "rho", path)
+        rows = need(run, "result", path)
+        if len(rows) != len(truth):
+            raise InputError(f"{path} has {len(rows)} rows, the exact run {len(truth)}: not the same query")
+        for row, t in zip(rows, truth):
+            value = row.get(metric)
+            if row.get("suppressed") or value is None or t is None:
+                continue
+            by_rho.setdefault(rho, []).append(abs(value - t))
+            sd = row.get("noise_sd", {}).get(metric)
+            if sd is not None:
+                sds.setdefault(rho, []).append(sd)
+    if not by_rho:
+        raise InputError(f"no private run with a published '{metric}' among the {len(args.runs)} files")
+    rhos = sorted(by_rho)
+
+    def quantile(values, q):
+        values = sorted(values)
+        return values[min(len(values) - 1, int(q * len(values)))]
+
+    medians = [quantile(by_rho[r], 0.5) for r in rhos]
+    p90 = [quantile(by_rho[r], 0.9) for r in rhos]
+    print_table(["rho", "cells", "median |error|", "p90 |error|", "reported sd"],
+                [[f"{r:g}", str(len(by_rho[r])), f"{m:.4g}", f"{q:.4g}",
+                  f"{quantile(sds[r], 0.5):.4g}" if r in sds else "-"] for r, m, q in zip(rhos, medians, p90)])
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    ax.plot(rhos, medians, marker="o", label="median |error|")
+    ax.plot(rhos, p90, marker="s", linestyle="--", label="90th percentile |error|")
+    if sds:
+        ax.plot([r for r in rhos if r in sds], [quantile(sds[r], 0.5) for r in rhos if r in sds], marker="^",
+                linestyle=":", label="reported noise sd")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("rho (zCDP budget of the query)")
+    ax.set_ylabel(f"|noisy - exact| of {METRIC_TITLES.get(metric, metric)}")
+    ax.set_title(f"Error against privacy budget ({len(args.runs)} runs)")
+    ax.legend()
+    fig.tight_layout()
+    save_chart(plt, fig, args.out)
+    return 0
+
+
 class Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit 2
         sys.stderr.write(f"report.py: error: {message} (see report.py --help)\n")
@@ -548,6 +604,12 @@ def main(argv):
     q.add_argument("--out", required=True, help="PNG file")
     q.add_argument("--metric", help="metric to draw (default: the query's first non-histogram metric)")
     q.set_defaults(func=cmd_query_chart)
+    d = sub.add_parser("dp-chart", help="error against rho from repeated private runs")
+    d.add_argument("--exact", required=True, help="run.json of the same query without privacy (the truth)")
+    d.add_argument("--metric", default="visits", help="metric to compare (default: visits)")
+    d.add_argument("--out", required=True, help="PNG file")
+    d.add_argument("runs", nargs="+", help="run.json files of private runs (any rho, repeated)")
+    d.set_defaults(func=cmd_dp_chart)
     args = p.parse_args(argv)
     try:
         return args.func(args)

@@ -42,6 +42,9 @@ StatusOr<std::vector<uint64_t>> BuildPartyInput(const wire::Start& start, const 
       if (!query.ok()) return query.status();
       const PartyEntry& self = roster.parties[party_index];
       if (Status s = CheckQueryAllowed(*query, self.policy, self.id); !s.ok()) return s;
+      // Never answer a private query exactly: MakeDpPayload (dp_payload.h) is wired in with the
+      // protocol engine (issue 9).
+      if (query->privacy) return Status(Code::kBadInput, self.id + ": private queries are not run end to end yet");
       auto plan = QueryPlan::Make(*query, roster.categories, roster.districts);
       if (!plan.ok()) return plan.status();
       auto input = pushdown ? data.plan_payload(*plan) : ComputeQueryPayload(*data.visits, *plan, num_parties);

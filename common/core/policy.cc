@@ -61,9 +61,28 @@ Status ParsePolicy(const json& value, std::string_view where, const DisclosurePo
         return Status(Code::kBadInput, fmt::format("{}: date_filter must be true or false", where));
       }
       policy.allow_date_filter = field.get<bool>();
+    } else if (key == "privacy_budget_rho") {
+      const double limit = 1e6;
+      if (!field.is_number() || !(field.get<double>() > 0) || field.get<double>() > limit) {
+        return Status(Code::kBadInput, fmt::format("{}: privacy_budget_rho must be a number in (0, {}], got {}",
+                                                   where, limit, QuoteForMessage(field.dump())));
+      }
+      policy.privacy_budget_rho = field.get<double>();
+    } else if (key == "require_dp") {
+      if (!field.is_boolean()) {
+        return Status(Code::kBadInput, fmt::format("{}: require_dp must be true or false", where));
+      }
+      policy.require_dp = field.get<bool>();
+    } else if (key == "dp_max_colluding") {
+      if (!field.is_number_unsigned() || field.get<uint64_t>() > kMaxDpColluding) {
+        return Status(Code::kBadInput, fmt::format("{}: dp_max_colluding must be an integer in [0, {}], got {}",
+                                                   where, kMaxDpColluding, QuoteForMessage(field.dump())));
+      }
+      policy.dp_max_colluding = field.get<uint64_t>();
     } else {
       return Status(Code::kBadInput,
-                    fmt::format("{}: unknown key {} (known: min_group_size, group_by, metrics, date_filter)",
+                    fmt::format("{}: unknown key {} (known: min_group_size, group_by, metrics, date_filter, "
+                                "privacy_budget_rho, require_dp, dp_max_colluding)",
                                 where, QuoteForMessage(key)));
     }
   }
@@ -82,6 +101,10 @@ json PolicyToJson(const DisclosurePolicy& policy) {
     for (Metric metric : *policy.allowed_metrics) metrics.push_back(MetricName(metric));
     out["metrics"] = std::move(metrics);
   }
+  // Only when set, so the digest of a roster without DP keys is what it was before them.
+  if (policy.privacy_budget_rho) out["privacy_budget_rho"] = *policy.privacy_budget_rho;
+  if (policy.require_dp) out["require_dp"] = true;
+  if (policy.dp_max_colluding > 0) out["dp_max_colluding"] = policy.dp_max_colluding;
   return out;
 }
 
@@ -107,6 +130,9 @@ Status CheckQueryAllowed(const Query& query, const DisclosurePolicy& policy, std
   }
   if (!policy.allow_date_filter && query.HasDateFilter()) {
     return refuse("its policy does not allow a date filter");
+  }
+  if (policy.require_dp && !query.privacy) {
+    return refuse("its policy requires differential privacy (require_dp) and the query is exact");
   }
   return Status::Ok();
 }

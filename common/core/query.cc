@@ -4,9 +4,12 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
+#include <initializer_list>
 
 #include "common/core/json_text.h"
 #include "common/core/timestamp.h"
+#include "common/core/visit_table.h"
 
 namespace mpcstats::core {
 namespace {
@@ -134,6 +137,76 @@ Status ParseDate(const json& root, const char* key, std::optional<std::string>* 
   return Status::Ok();
 }
 
+// A positive finite number no larger than `limit` (JSON has no NaN or infinity; a number too large
+// for a double is already a parse error).
+Status ParsePositiveNumber(const json& object, std::string_view section, const char* key, double limit,
+                           bool limit_inclusive, double* out) {
+  const auto it = object.find(key);
+  if (it == object.end()) return Bad(fmt::format("{}: missing \"{}\"", section, key));
+  const std::string field = fmt::format("{}.{}", section, key);
+  const std::string range = fmt::format("(0, {}{}", limit, limit_inclusive ? "]" : ")");
+  if (!it->is_number()) {
+    return Bad(fmt::format("{} must be a number in {}, got {}", field, range, it->type_name()));
+  }
+  const double value = it->get<double>();
+  if (!std::isfinite(value) || value <= 0 || value > limit || (!limit_inclusive && value == limit)) {
+    return Bad(fmt::format("{} must be a number in {}, got {}", field, range, QuoteForMessage(it->dump())));
+  }
+  *out = value;
+  return Status::Ok();
+}
+
+Status ParseCount(const json& object, const char* key, uint64_t* out) {
+  const auto it = object.find(key);
+  if (it == object.end()) return Bad(fmt::format("bounds: missing \"{}\"", key));
+  if (!it->is_number_unsigned() ||
+      it->get<uint64_t>() < 1 || it->get<uint64_t>() > kMaxBoundCount) {
+    return Bad(fmt::format("bounds.{} must be an integer in [1, {}], got {}", key, kMaxBoundCount,
+                           QuoteForMessage(it->dump())));
+  }
+  *out = it->get<uint64_t>();
+  return Status::Ok();
+}
+
+Status CheckKeys(const json& object, std::string_view section, std::initializer_list<std::string_view> known) {
+  if (!object.is_object()) return Bad(fmt::format("\"{}\" must be an object, got {}", section, object.type_name()));
+  for (const auto& [key, value] : object.items()) {
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      std::string names;
+      for (std::string_view name : known) names += fmt::format("{}{}", names.empty() ? "" : ", ", name);
+      return Bad(fmt::format("{}: unknown key {} (known: {})", section, QuoteForMessage(key), names));
+    }
+  }
+  return Status::Ok();
+}
+
+Status ParsePrivacy(const json& value, PrivacySpec* out) {
+  if (Status s = CheckKeys(value, "privacy", {"rho", "delta"}); !s.ok()) return s;
+  if (Status s = ParsePositiveNumber(value, "privacy", "rho", kMaxRho, true, &out->rho); !s.ok()) return s;
+  return ParsePositiveNumber(value, "privacy", "delta", 1, false, &out->delta);
+}
+
+Status ParseBounds(const json& value, bool needs_spend, ContributionBounds* out) {
+  if (Status s = CheckKeys(value, "bounds", {"max_visits_per_user_per_cell", "max_cells_per_user",
+                                            "max_spend_per_visit"});
+      !s.ok())
+    return s;
+  if (Status s = ParseCount(value, "max_visits_per_user_per_cell", &out->max_visits_per_user_per_cell); !s.ok())
+    return s;
+  if (Status s = ParseCount(value, "max_cells_per_user", &out->max_cells_per_user); !s.ok()) return s;
+  if (!needs_spend && !value.contains("max_spend_per_visit")) return Status::Ok();
+  constexpr double kLimit = static_cast<double>(kMaxSpendPerVisitUnits) / kSpendScale;
+  double spend = 0;
+  if (Status s = ParsePositiveNumber(value, "bounds", "max_spend_per_visit", kLimit, true, &spend); !s.ok())
+    return s;
+  // Fixed point like the spend column; a bound below 0.0001 would clamp every visit to 0.
+  out->max_spend_per_visit_units = std::llround(spend * kSpendScale);
+  if (out->max_spend_per_visit_units < 1) {
+    return Bad(fmt::format("bounds.max_spend_per_visit must be at least 0.0001, got {}", spend));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 bool Query::Has(Metric metric) const {
@@ -179,8 +252,9 @@ StatusOr<Query> ParseQuery(std::string_view json_text) {
   try {
     if (!root.is_object()) return Bad(fmt::format("top level must be an object, got {}", root.type_name()));
     for (const auto& [key, value] : root.items()) {
-      if (key != "group_by" && key != "metrics" && key != "date_from" && key != "date_to") {
-        return Bad(fmt::format("unknown key {} (known: group_by, metrics, date_from, date_to)",
+      if (key != "group_by" && key != "metrics" && key != "date_from" && key != "date_to" &&
+          key != "privacy" && key != "bounds") {
+        return Bad(fmt::format("unknown key {} (known: group_by, metrics, date_from, date_to, privacy, bounds)",
                                QuoteForMessage(key)));
       }
     }
@@ -200,6 +274,17 @@ StatusOr<Query> ParseQuery(std::string_view json_text) {
     }
     if (query.date_from) query.from_second = from_midnight;
     if (query.date_to) query.until_second = to_midnight + 86400;  // the whole last day counts
+
+    const auto privacy = root.find("privacy");
+    const auto bounds = root.find("bounds");
+    if (privacy != root.end()) {
+      if (bounds == root.end()) return Bad("\"privacy\" needs \"bounds\" (max_visits_per_user_per_cell, max_cells_per_user, max_spend_per_visit)");
+      if (Status s = ParsePrivacy(*privacy, &query.privacy.emplace()); !s.ok()) return s;
+      const bool needs_spend = query.Has(Metric::kSpendSum) || query.Has(Metric::kSpendMean);
+      if (Status s = ParseBounds(*bounds, needs_spend, &query.bounds.emplace()); !s.ok()) return s;
+    } else if (bounds != root.end()) {
+      return Bad("\"bounds\" without \"privacy\": contribution bounds are applied only to private queries");
+    }
     return query;
   } catch (const json::exception& e) {
     // Not expected: every access above checks the type first. Kept so no exception escapes.
@@ -231,6 +316,15 @@ json QueryToJson(const Query& query) {
   out["metrics"] = std::move(metrics);
   if (query.date_from) out["date_from"] = *query.date_from;
   if (query.date_to) out["date_to"] = *query.date_to;
+  if (query.privacy) out["privacy"] = {{"rho", query.privacy->rho}, {"delta", query.privacy->delta}};
+  if (query.bounds) {
+    json bounds = {{"max_visits_per_user_per_cell", query.bounds->max_visits_per_user_per_cell},
+                   {"max_cells_per_user", query.bounds->max_cells_per_user}};
+    if (query.bounds->max_spend_per_visit_units > 0) {
+      bounds["max_spend_per_visit"] = static_cast<double>(query.bounds->max_spend_per_visit_units) / kSpendScale;
+    }
+    out["bounds"] = std::move(bounds);
+  }
   return out;
 }
 

@@ -9,9 +9,11 @@
 namespace mpcstats::core {
 namespace {
 
-constexpr uint32_t kFilteredOut = std::numeric_limits<uint32_t>::max();
+std::string DescribeCell(const QueryPlan& plan, size_t cell);
 
-// Cell of every row (kFilteredOut outside the date range). Strides are row-major over group_by.
+}  // namespace
+
+// Strides are row-major over group_by.
 std::vector<uint32_t> CellOfEachRow(const VisitTable& table, const QueryPlan& plan) {
   const Query& query = plan.query();
   std::vector<size_t> strides(query.group_by.size());
@@ -56,6 +58,8 @@ std::vector<uint32_t> CellOfEachRow(const VisitTable& table, const QueryPlan& pl
   }
   return cells;
 }
+
+namespace {
 
 std::string DescribeCell(const QueryPlan& plan, size_t cell) {
   if (plan.query().group_by.empty()) return "the only cell";

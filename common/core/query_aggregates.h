@@ -12,6 +12,10 @@
 
 namespace mpcstats::core {
 
+// Cell of every row of the table under the plan (kFilteredOut for rows outside the date filter).
+inline constexpr uint32_t kFilteredOut = 0xFFFFFFFFu;
+std::vector<uint32_t> CellOfEachRow(const VisitTable& table, const QueryPlan& plan);
+
 // The payload (plan.payload_length() values) of one party; the vector has room for `num_parties`
 // more values so the check vector can be appended without a copy.
 // kBadInput when a spend metric is asked of data without a spend column, or when a value is too

@@ -29,6 +29,7 @@ constexpr std::array kCodeNames = {
     CodeEntry{Code::kCheckFailed, "CHECK_FAILED"},
     CodeEntry{Code::kAborted, "ABORTED"},
     CodeEntry{Code::kPolicyRefused, "POLICY_REFUSED"},
+    CodeEntry{Code::kInsufficientPrivacyBudget, "INSUFFICIENT_PRIVACY_BUDGET"},
     CodeEntry{Code::kIo, "IO_ERROR"},
     CodeEntry{Code::kNotEnoughParties, "NOT_ENOUGH_PARTIES"},
     CodeEntry{Code::kSignatureInvalid, "SIGNATURE_INVALID"},

@@ -30,6 +30,7 @@ enum class Code {
   kCheckFailed,        // the self-check vector is not all ones (dropped or double-counted party)
   kAborted,            // the peer sent Abort
   kPolicyRefused,      // a party's disclosure policy does not allow the query
+  kInsufficientPrivacyBudget,  // a private query's rho exceeds what remains of a party's budget
   kIo,                 // local file could not be written
   kNotEnoughParties,   // secagg: a round ended with fewer than the threshold T of parties
   kSignatureInvalid,   // secagg: a party's advertised keys are not signed by its certificate key

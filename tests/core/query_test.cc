@@ -60,7 +60,7 @@ TEST(QueryTest, MalformedQueriesAreClearErrors) {
   EXPECT_EQ(QueryError(R"({"group_by": []})"), "query: missing \"metrics\"");
   EXPECT_EQ(QueryError(R"({"metrics": []})"), "query: \"metrics\" is empty: ask for at least one metric");
   EXPECT_EQ(QueryError(R"({"metrics": ["visits"], "where": 1})"),
-            "query: unknown key 'where' (known: group_by, metrics, date_from, date_to)");
+            "query: unknown key 'where' (known: group_by, metrics, date_from, date_to, privacy, bounds)");
   EXPECT_EQ(QueryError(R"({"metrics": ["median"]})"),
             "query: unknown metric 'median' (known: " + AllMetricNames() + ")");
   EXPECT_EQ(QueryError(R"({"metrics": ["visits"], "group_by": ["store"]})"),
@@ -252,7 +252,8 @@ TEST(PolicyTest, MalformedPoliciesAreRosterErrors) {
   EXPECT_EQ(error({{"metrics", "visits"}}, true),
             "roster: \"policy\": \"metrics\" must be an array of names, got string");
   EXPECT_EQ(error({{"k", 5}}, true),
-            "roster: \"policy\": unknown key 'k' (known: min_group_size, group_by, metrics, date_filter)");
+            "roster: \"policy\": unknown key 'k' (known: min_group_size, group_by, metrics, date_filter, "
+            "privacy_budget_rho, require_dp, dp_max_colluding)");
   EXPECT_EQ(error({{"date_filter", "no"}}, false), "roster: p2: policy: date_filter must be true or false");
 }
 

@@ -218,9 +218,22 @@ Json PlainQueryRows(const Json& query, const std::vector<std::vector<std::string
   // -- the query
   if (!query.is_object()) Fail("the query is not an object");
   for (const auto& [name, value] : query.items()) {
-    if (name != "group_by" && name != "metrics" && name != "date_from" && name != "date_to")
+    if (name != "group_by" && name != "metrics" && name != "date_from" && name != "date_to" &&
+        name != "privacy" && name != "bounds")
       Fail("unknown query field '" + name + "'");
   }
+  // Contribution bounds (private queries; "privacy" itself changes nothing here: no noise).
+  uint64_t max_visits = UINT64_MAX, max_cells = UINT64_MAX;
+  int64_t max_spend = INT64_MAX;
+  if (query.contains("bounds")) {
+    const Json& b = query["bounds"];
+    if (!b.is_object()) Fail("bounds is not an object");
+    max_visits = b.at("max_visits_per_user_per_cell").get<uint64_t>();
+    max_cells = b.at("max_cells_per_user").get<uint64_t>();
+    if (b.contains("max_spend_per_visit"))
+      max_spend = static_cast<int64_t>(std::llround(b["max_spend_per_visit"].get<double>() * 10000));
+  }
+  std::map<std::pair<size_t, std::string>, std::set<size_t>> cells_by_user;  // (party, user) -> cells
   std::vector<Key> keys;
   std::vector<std::string> key_names;
   if (query.contains("group_by") && !query["group_by"].is_null()) {
@@ -336,9 +349,16 @@ Json PlainQueryRows(const Json& query, const std::vector<std::vector<std::string
       index = index * domain_size(k) + value;
     }
     Cell& cell = cells[index];
+    std::set<size_t>& user_cells = cells_by_user[{r.party, r.user}];
+    if (!user_cells.count(index)) {
+      if (user_cells.size() >= max_cells)
+        Fail("a user visits more cells than max_cells_per_user: the reference does not model the random choice");
+      user_cells.insert(index);
+    }
+    if (cell.visits_by_user[{r.party, r.user}] >= max_visits) continue;  // later visits are dropped
     cell.visits += 1;
     cell.weekend_visits += static_cast<uint64_t>(r.weekend);
-    cell.spend_units += static_cast<unsigned __int128>(r.spend);
+    cell.spend_units += static_cast<unsigned __int128>(std::min(r.spend, max_spend));
     cell.visits_by_user[{r.party, r.user}] += 1;
   }
 

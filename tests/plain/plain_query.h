@@ -22,6 +22,12 @@ namespace mpcstats::testing {
 // group_by key slowest, every cell present; a cell with active_users < k has every metric null
 // and "suppressed": true.
 //
+// With "bounds" (a private query; "privacy" is accepted and adds no noise here), each user's
+// visits in a cell beyond max_visits_per_user_per_cell are dropped (the first ones in file order
+// count) and spend per visit is clamped to max_spend_per_visit. A user visiting more than
+// max_cells_per_user cells is an error: the engine picks those cells at random, which a
+// reference cannot reproduce.
+//
 // Note: nlohmann::json objects sort their keys, so the rows carry the right keys but not the
 // SPEC's key order.
 //
