@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -64,6 +65,16 @@ void AesCtrPrg::FillBytes(std::span<uint8_t> out) {
 
 void AesCtrPrg::Fill(std::span<uint64_t> out) {
   FillBytes(std::span<uint8_t>(reinterpret_cast<uint8_t*>(out.data()), out.size_bytes()));
+}
+
+void RandomSource::FillBytes(std::span<uint8_t> out) {
+  std::array<uint64_t, 4> block{};
+  while (!out.empty()) {
+    Fill(block);
+    const size_t n = std::min(out.size(), sizeof(block));
+    std::memcpy(out.data(), block.data(), n);
+    out = out.subspan(n);
+  }
 }
 
 SecureRandom::SecureRandom() : prg_(NewRandomKey()) {}

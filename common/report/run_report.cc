@@ -44,6 +44,18 @@ wire::Metrics ToWire(const ProcessMetrics& p) {
   return m;
 }
 
+void FillRunReport(core::RunResult result, const core::Roster& roster, RunReport* report) {
+  report->run_id = result.run_id;
+  report->protocol = std::string(core::ProtocolName(result.protocol));
+  report->workload = std::string(core::WorkloadName(result.workload));
+  report->roster = &roster;
+  report->result = std::move(result.visits);
+  report->query_plan = std::move(result.query_plan);
+  report->query_result = std::move(result.query);
+  report->vector_sums = std::move(result.vector_sums);
+  for (const auto& [id, metrics] : result.metrics) report->processes[id] = FromWire(metrics);
+}
+
 namespace {
 
 double MaxPhaseOverParties(const RunReport& report, const std::string& phase) {
