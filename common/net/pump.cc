@@ -14,6 +14,9 @@ using Clock = std::chrono::steady_clock;
 namespace {
 // A link's reader waits this long for the next message; the pump's deadline is what ends waits.
 constexpr Duration kIdleForever = std::chrono::hours(24 * 365);
+// The pump's deadline comes this much after a link's own frame timeout could, so a link stalled
+// mid-frame is named by that link ("party2: reading a frame body ...") rather than by the round.
+constexpr Duration kDeadlineGrace = std::chrono::milliseconds(500);
 }  // namespace
 
 struct Pump::Event {
@@ -185,11 +188,12 @@ std::map<std::string, LinkStats> Pump::Stats() const {
 awaitable<Status> Pump::Run(core::Engine& engine) {
   auto fail = [&](const Status& reason) {
     if (engine.finished()) return;
-    spdlog::error("{}: aborting the run ({}): {}", options_.self_id, engine.state_name(), reason.ToString());
+    spdlog::error("{}: aborting run ({}): {}", options_.self_id, engine.state_name(), reason.ToString());
     engine.Abort(reason);
   };
   bool linking = false;
-  auto deadline = Clock::now() + options_.timeout;
+  const Duration patience = options_.timeout + kDeadlineGrace;
+  auto deadline = Clock::now() + patience;
   std::optional<Clock::time_point> settle_by;  // after the end: drain, and wait for a verdict
 
   for (;;) {
@@ -219,7 +223,7 @@ awaitable<Status> Pump::Run(core::Engine& engine) {
       fail(engine.OnDeadline());
       continue;
     }
-    deadline = Clock::now() + options_.timeout;  // progress
+    deadline = Clock::now() + patience;  // progress
     Status status;
     switch (event->kind) {
       case Event::Kind::kArrival:

@@ -439,11 +439,3 @@ TEST(EngineFaultTest, ExitAfterThePartialSumFailsTheRunNamingTheParty) {
 
 }  // namespace
 }  // namespace mpcstats::core::testing
-namespace mpcstats::core::testing {
-TEST(EngineDebug, Dump) {
-  Harness harness(Options(ProtocolKind::kSeeded, kDefaultChunkValues));
-  harness.RunToEnd();
-  for (const auto& s : harness.transcript()) std::cout << s.from << "->" << s.to << " " << BodyName(s.message.body_case()) << "\n";
-  for (const auto& id : harness.ids()) std::cout << id << " " << harness.engine(id).state_name() << " " << harness.engine(id).outcome().ToString() << "\n";
-}
-}

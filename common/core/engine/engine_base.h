@@ -94,9 +94,11 @@ class EngineBase : public Engine {
   }
 
   Status OnPeerLost(const std::string& peer, const Status& cause) override {
-    context_.linked.erase(peer);
-    if (state_->terminal()) return Status::Ok();
-    return state_->OnPeerLost(context_, peer, cause);
+    Status s = state_->terminal() ? Status::Ok() : state_->OnPeerLost(context_, peer, cause);
+    // A link that failed the run stays listed: its peer gets our Abort if the link can carry it
+    // (a peer that sent garbage is told why).
+    if (s.ok()) context_.linked.erase(peer);
+    return s;
   }
 
   Status OnDeadline() override {
