@@ -1,5 +1,5 @@
-// Runs the coordinator's side of a run: admits every party, announces the run, adds up the
-// partial sums and publishes the result. Wires core::CoordinatorProtocol to TLS links.
+// Runs the coordinator's side of a run: core::CoordinatorEngine driven by a net::Pump over TLS
+// links, then the run's report.
 #pragma once
 
 #include <chrono>
@@ -24,8 +24,21 @@ struct CoordinatorRunConfig {
   std::string listen_address = "0.0.0.0";
 };
 
-// Blocks until the run ends. On success fills `report`; on failure every party still connected
-// has been told why (Abort) and nothing is published.
-core::Status RunCoordinator(const CoordinatorRunConfig& config, report::RunReport* report);
+class CoordinatorRunner {
+ public:
+  explicit CoordinatorRunner(const CoordinatorRunConfig& config);
+  ~CoordinatorRunner();
+
+  // Binds the listening port (before anything is sent): a bad address or a port in use is a
+  // user error.
+  core::Status Prepare();
+  // Blocks until the run ends. On success fills `report`; on failure every party still connected
+  // has been told why (Abort) and nothing is published.
+  core::Status Run(report::RunReport* report);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace mpcstats::coordinator

@@ -129,7 +129,11 @@ int main(int argc, char** argv) {
       .listen_address = listen,
   };
   mpcstats::report::RunReport report;
-  const Status status = mpcstats::coordinator::RunCoordinator(config, &report);
+  mpcstats::coordinator::CoordinatorRunner runner(config);
+  // The listening port is bound before anything is sent: a bad address or a port in use is the
+  // user's to fix.
+  if (Status s = runner.Prepare(); !s.ok()) return Fail(s);
+  const Status status = runner.Run(&report);
   if (!status.ok()) {
     spdlog::error("run failed, no result published: {}", status.ToString());
     return mpcstats::core::kExitRunFailed;

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
@@ -48,6 +49,9 @@ struct Flags {
   bool show_budget = false;
 };
 
+// Exit code of the "exit-after-partial-sum" test hook (not one of the programs' own codes).
+constexpr int kInjectedCrashExitCode = 3;
+
 int Fail(const Status& status) {
   std::cerr << "mpcstats-party: " << status.ToString() << "\n";
   return mpcstats::core::kExitBadInput;
@@ -76,9 +80,25 @@ int RunAndReport(const Flags& flags, const mpcstats::core::Roster& roster,
       .input = std::move(input),
       .timeout = std::chrono::milliseconds(static_cast<int64_t>(flags.timeout_seconds * 1000)),
       .listen_address = flags.listen,
-      .inject_fault = flags.inject_fault,
+      .fault = *mpcstats::core::ParseFault(flags.inject_fault),
+      .crash =
+          [] {
+            // A crash right after the last partial-sum chunk left: no Abort, no Metrics, no cleanup.
+            spdlog::warn("--inject-fault exit-after-partial-sum: exiting now (simulated crash)");
+            spdlog::default_logger()->flush();
+            std::_Exit(kInjectedCrashExitCode);
+          },
+      .stalled =
+          [id = flags.id] {
+            spdlog::warn("{}: --inject-fault stall-before-partial-sum: sending nothing more", id);
+            spdlog::default_logger()->flush();
+          },
   };
-  const Status status = mpcstats::party::RunParty(std::move(config));
+  mpcstats::party::PartyRunner runner(std::move(config));
+  // The listening port is bound before anything is sent: a bad address or a port in use is the
+  // user's to fix.
+  if (Status s = runner.Prepare(); !s.ok()) return Fail(s);
+  const Status status = runner.Run();
   if (!status.ok()) {
     spdlog::error("run failed: {}", status.ToString());
     return mpcstats::core::kExitRunFailed;

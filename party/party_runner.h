@@ -1,11 +1,13 @@
-// Runs one party's side of a run over the network: wires core::PartyProtocol to TLS links.
+// Runs one party's side of a run over the network: core::PartyEngine driven by a net::Pump over
+// TLS links.
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
-#include <vector>
 
+#include "common/core/engine/fault_outbox.h"
 #include "common/core/party_protocol.h"
 #include "common/core/roster.h"
 #include "common/core/status.h"
@@ -20,18 +22,26 @@ struct PartyRunConfig {
   core::InputSource input;  // builds the input vector once Start says what the run computes
   std::chrono::milliseconds timeout{30000};  // every wait; connection retries until this passes
   std::string listen_address = "0.0.0.0";
-  // Test hook: makes this party misbehave so the fault tests can watch the others refuse it.
-  // "short-share": every peer gets a share one value short (seeded: a 15-byte seed);
-  // "second-partial-sum": the first partial-sum chunk is sent again after the last;
-  // "exit-after-partial-sum": the process ends (std::_Exit(3): no Abort, no Metrics, no cleanup)
-  // right after its last partial-sum chunk was sent, like a crash at that point;
-  // "stall-before-partial-sum": after the share phase it sends nothing more (it only waits for
-  // the verdict), like a party whose link dies at that point.
-  std::string inject_fault;
+  core::Fault fault = core::Fault::kNone;  // test hook (see common/core/engine/fault_outbox.h)
+  std::function<void()> crash;             // what Fault::kExitAfterPartialSum does
+  std::function<void()> stalled;           // told when Fault::kStallBeforePartialSum begins
 };
 
-// Blocks until the run ends. OK after the coordinator confirmed the result; otherwise the reason,
-// after telling the coordinator and the peers (Abort).
-core::Status RunParty(PartyRunConfig config);
+class PartyRunner {
+ public:
+  explicit PartyRunner(PartyRunConfig config);
+  ~PartyRunner();
+
+  // Binds the listening port (before anything is sent): a bad address or a port in use is a
+  // user error.
+  core::Status Prepare();
+  // Blocks until the run ends. OK after the coordinator confirmed the result; otherwise the
+  // reason, after telling the coordinator and the peers (Abort).
+  core::Status Run();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace mpcstats::party

@@ -34,6 +34,8 @@ PartyProtocol::PartyProtocol(const Roster& roster, std::string self_id, std::vec
                     }) {}
 
 PartyProtocol::~PartyProtocol() = default;
+PartyProtocol::PartyProtocol(PartyProtocol&&) noexcept = default;
+PartyProtocol& PartyProtocol::operator=(PartyProtocol&&) noexcept = default;
 
 Status PartyProtocol::OnStart(const wire::Start& start) {
   if (phase_ != Phase::kWaitingStart) return Status(Code::kDuplicateMessage, "second Start from the coordinator");
@@ -120,13 +122,14 @@ Status PartyProtocol::OnShareChunk(const std::string& from, const wire::ShareVec
   return Status::Ok();
 }
 
-StatusOr<std::map<std::string, wire::SeedShare>> PartyProtocol::MakeSeeds() {
+StatusOr<std::map<std::string, wire::SeedShare>> PartyProtocol::MakeSeeds(RandomSource& rng) {
   if (phase_ != Phase::kSharing || protocol_ != ProtocolKind::kSeeded || seeds_made_) {
     return Status(Code::kUnexpectedMessage, "seeds requested outside the seeded protocol's sharing phase");
   }
   std::map<std::string, wire::SeedShare> outgoing;
   for (const auto& peer : peer_ids_) {
-    const AesKey key = NewRandomKey();
+    AesKey key{};
+    rng.FillBytes(key);
     outgoing[peer].set_key(key.data(), key.size());
     subtract_streams_.push_back(std::make_unique<AesCtrPrg>(key));
   }
@@ -149,6 +152,12 @@ Status PartyProtocol::OnSeed(const std::string& from, const wire::SeedShare& see
   add_streams_.push_back(std::make_unique<AesCtrPrg>(key));
   received_[from] = 1;
   return Status::Ok();
+}
+
+bool PartyProtocol::PeerDone(const std::string& peer) const {
+  auto it = received_.find(peer);
+  if (protocol_ == ProtocolKind::kSeeded) return it != received_.end();
+  return length_ == 0 || (it != received_.end() && it->second == length_);
 }
 
 bool PartyProtocol::ReadyForPartialSum() const {

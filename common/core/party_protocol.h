@@ -42,6 +42,8 @@ class PartyProtocol {
   // A fixed input vector, whatever Start asks (tests).
   PartyProtocol(const Roster& roster, std::string self_id, std::vector<uint64_t> input);
   ~PartyProtocol();
+  PartyProtocol(PartyProtocol&&) noexcept;
+  PartyProtocol& operator=(PartyProtocol&&) noexcept;
 
   Status OnStart(const wire::Start& start);
   ProtocolKind protocol() const { return protocol_; }
@@ -53,9 +55,11 @@ class PartyProtocol {
   Status OnShareChunk(const std::string& from, const wire::ShareVector& chunk);
 
   // "seeded" only.
-  StatusOr<std::map<std::string, wire::SeedShare>> MakeSeeds();
+  StatusOr<std::map<std::string, wire::SeedShare>> MakeSeeds(RandomSource& rng);
   Status OnSeed(const std::string& from, const wire::SeedShare& seed);
 
+  // True once `peer`'s whole share (seeded: its key) has come in.
+  bool PeerDone(const std::string& peer) const;
   // True once every share has gone out and every peer's share has come in.
   bool ReadyForPartialSum() const;
   // Chunks in order 0, 1, ...; after the last one the protocol is done.

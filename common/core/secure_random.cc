@@ -4,6 +4,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -79,6 +80,8 @@ void FillRandomBytes(RandomSource& rng, std::span<uint8_t> out) {
   }
   OPENSSL_cleanse(block, sizeof(block));
 }
+
+void RandomSource::FillBytes(std::span<uint8_t> out) { FillRandomBytes(*this, out); }
 
 SecureRandom::SecureRandom() : prg_(NewRandomKey()) {}
 

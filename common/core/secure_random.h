@@ -9,11 +9,14 @@
 
 namespace mpcstats::core {
 
-// Source of uniform 64-bit ring elements. Injected into the protocol so tests can observe it.
+// Source of every random value a run uses: ring elements for shares, bytes for AES keys and run
+// ids. Injected into the protocol engines so tests can be deterministic and observe it.
 class RandomSource {
  public:
   virtual ~RandomSource() = default;
   virtual void Fill(std::span<uint64_t> out) = 0;
+  // Uniform bytes (keys, run ids). The default draws ring elements and keeps their bytes.
+  virtual void FillBytes(std::span<uint8_t> out);
 };
 
 using AesKey = std::array<uint8_t, 16>;
@@ -34,7 +37,7 @@ class AesCtrPrg final : public RandomSource {
   AesCtrPrg& operator=(const AesCtrPrg&) = delete;
 
   void Fill(std::span<uint64_t> out) override;
-  void FillBytes(std::span<uint8_t> out);
+  void FillBytes(std::span<uint8_t> out) override;
 
  private:
   struct Impl;
@@ -46,6 +49,8 @@ class SecureRandom final : public RandomSource {
  public:
   SecureRandom();
   void Fill(std::span<uint64_t> out) override { prg_.Fill(out); }
+  // Keys and run ids straight from RAND_bytes.
+  void FillBytes(std::span<uint8_t> out) override { FillFromCsprng(out); }
 
  private:
   AesCtrPrg prg_;

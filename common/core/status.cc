@@ -66,4 +66,15 @@ Status Status::WithContext(std::string_view context) const {
   return Status(code_, std::string(context) + ": " + message_);
 }
 
+Status ExceptionStatus(const std::exception_ptr& error) {
+  try {
+    if (error) std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    return Status(Code::kInternal, std::string("unexpected exception: ") + e.what());
+  } catch (...) {
+    return Status(Code::kInternal, "unexpected exception of unknown type");
+  }
+  return Status(Code::kInternal, "unexpected exception");
+}
+
 }  // namespace mpcstats::core

@@ -2,6 +2,7 @@
 // not exceptions, so every failure reaches the top of a process with its cause attached.
 #pragma once
 
+#include <exception>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -84,6 +85,9 @@ class StatusOr {
  private:
   std::variant<T, Status> value_;
 };
+
+// kInternal carrying the exception's message (for coroutine completion handlers).
+Status ExceptionStatus(const std::exception_ptr& error);
 
 // Exit codes of both programs.
 inline constexpr int kExitOk = 0;

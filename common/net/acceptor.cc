@@ -160,6 +160,11 @@ Status Acceptor::Listen() {
   return Status::Ok();
 }
 
+void Acceptor::Expect(std::string run_id, std::set<std::string> ids) {
+  state_->options.run_id = std::move(run_id);
+  state_->options.expected_ids = std::move(ids);
+}
+
 awaitable<core::StatusOr<ChannelMap>> Acceptor::AcceptAll(std::chrono::steady_clock::time_point deadline) {
   auto state = state_;
   if (state->options.expected_ids.empty()) co_return ChannelMap{};

@@ -34,8 +34,11 @@ class Acceptor {
   Acceptor(const Acceptor&) = delete;
   Acceptor& operator=(const Acceptor&) = delete;
 
-  // Binds and listens. kIo with the address if the port cannot be bound.
+  // Binds and listens. kUsage for an address that does not parse; kIo with the address if the
+  // port cannot be bound.
   core::Status Listen();
+  // Who may connect and with which run id, when that is known only after Listen.
+  void Expect(std::string run_id, std::set<std::string> ids);
   // Admits peers until every expected id has a channel (returned), or the deadline passes
   // (kPeerMissing naming the missing ids; channels admitted so far stay in `admitted`).
   // Stops listening before returning.

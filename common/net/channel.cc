@@ -101,12 +101,21 @@ awaitable<Status> Channel::Send(wire::Envelope message, Duration timeout) {
 }
 
 awaitable<core::StatusOr<wire::Envelope>> Channel::Receive(Duration timeout) {
+  co_return co_await Receive(timeout, timeout);
+}
+
+awaitable<core::StatusOr<wire::Envelope>> Channel::Receive(Duration idle, Duration frame) {
   auto self = shared_from_this();
-  Watchdog watchdog(*this, read_timer_, timeout);
   std::array<uint8_t, core::kFrameHeaderBytes> header{};
   error_code ec;
-  co_await asio::async_read(*stream_, asio::buffer(header), asio::redirect_error(use_awaitable, ec));
-  if (ec) co_return DescribeError(ec, watchdog.fired(), "waiting for a message", timeout);
+  {
+    Watchdog idle_watchdog(*this, read_timer_, idle);
+    co_await asio::async_read(*stream_, asio::buffer(header), asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return DescribeError(ec, idle_watchdog.fired(), "waiting for a message", idle);
+  }
+  // With one timeout for both (the one-argument Receive), the frame gets what is left of it.
+  const Duration timeout = frame;
+  Watchdog watchdog(*this, read_timer_, timeout);
 
   // The bound is checked before the body buffer exists: the peer's length field drives no allocation.
   auto length = core::DecodeFrameLength(header, max_frame_bytes_);

@@ -16,36 +16,31 @@
 #include "common/core/status.h"
 #include "common/net/asio.h"
 #include "common/net/counting_socket.h"
+#include "common/net/link.h"
 
 namespace mpcstats::net {
 
-using Duration = std::chrono::steady_clock::duration;
 using TlsStream = ssl::stream<CountingSocket>;
 
-struct LinkStats {
-  uint64_t wire_sent = 0;  // at the socket, TLS included
-  uint64_t wire_received = 0;
-  uint64_t payload_sent = 0;  // serialized Envelope bytes
-  uint64_t payload_received = 0;
-};
-
-class Channel : public std::enable_shared_from_this<Channel> {
+class Channel final : public Link, public std::enable_shared_from_this<Channel> {
  public:
   Channel(std::unique_ptr<TlsStream> stream, std::string peer_id, uint32_t max_frame_bytes);
-  ~Channel();
+  ~Channel() override;
 
-  const std::string& peer_id() const { return peer_id_; }
+  const std::string& peer_id() const override { return peer_id_; }
   const std::string& remote_address() const { return remote_address_; }
-  LinkStats stats() const;
+  LinkStats stats() const override;
 
   // Stamps the link's next sequence number and writes one frame. A second Send while one is in
   // progress fails at once (kInternal) instead of interleaving records.
-  awaitable<core::Status> Send(wire::Envelope message, Duration timeout);
+  awaitable<core::Status> Send(wire::Envelope message, Duration timeout) override;
   // Reads one frame: bound-checked length, checked parse, checked sequence number. Run id, sender
   // and type are the caller's to check (core::CheckEnvelope), as only it knows the phase.
   awaitable<core::StatusOr<wire::Envelope>> Receive(Duration timeout);
+  // The same, waiting up to `idle` for a frame to begin; once begun it must end within `frame`.
+  awaitable<core::StatusOr<wire::Envelope>> Receive(Duration idle, Duration frame) override;
   // Closes the socket; pending operations complete with an error.
-  void Close();
+  void Close() override;
   // True if the peer has closed or reset the connection (checked without reading; for links that
   // are idle while we wait for other peers).
   bool PeerHungUp();

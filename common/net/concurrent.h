@@ -26,7 +26,7 @@ inline awaitable<core::Status> RunConcurrently(std::vector<awaitable<core::Statu
   if (tasks.empty()) co_return core::Status::Ok();
   for (auto& task : tasks) {
     asio::co_spawn(executor, std::move(task), [state](std::exception_ptr error, core::Status status) {
-      if (error) status = core::Status(core::Code::kInternal, "unexpected exception in a network task");
+      if (error) status = core::ExceptionStatus(error).WithContext("network task");
       if (!status.ok() && state->first_failure.ok()) {
         state->first_failure = status;
         state->all_done.Open();

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/core/coordinator/run_result.h"
 #include "common/core/local_aggregates.h"
 #include "common/core/query_plan.h"
 #include "common/core/query_result.h"
@@ -30,6 +31,10 @@ struct RunReport {
   std::vector<uint64_t> vector_sums;  // workload "vector": the M revealed sums
   std::map<std::string, ProcessMetrics> processes;  // "coordinator", "party1", ...
 };
+
+// The report of a successful run: its decoded result and the parties' metrics (the
+// coordinator's own are the caller's to add).
+void FillRunReport(core::RunResult result, const core::Roster& roster, RunReport* report);
 
 // Hex SHA-256 of the values as little-endian bytes (how run.json identifies a revealed vector).
 std::string Sha256Hex(std::span<const uint64_t> values);

@@ -76,7 +76,7 @@ struct Harness {
   std::map<std::string, std::map<std::string, wire::SeedShare>> MakeAllSeeds() {
     std::map<std::string, std::map<std::string, wire::SeedShare>> seeds;
     for (size_t i = 0; i < n(); ++i) {
-      auto out = parties[i]->MakeSeeds();
+      auto out = parties[i]->MakeSeeds(rng);
       EXPECT_TRUE(out.ok()) << out.status().ToString();
       if (out.ok()) seeds[id(i)] = std::move(out).value();
     }

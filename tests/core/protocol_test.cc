@@ -112,7 +112,7 @@ void ExchangeShares(InProcessRun& run, RandomSource& rng) {
     }
   } else {
     for (size_t i = 0; i < n; ++i) {
-      auto out = run.parties[i]->MakeSeeds();
+      auto out = run.parties[i]->MakeSeeds(rng);
       ASSERT_TRUE(out.ok()) << out.status().ToString();
       ASSERT_EQ(out->size(), n - 1);
       for (auto& [to, seed] : *out) {
@@ -350,7 +350,7 @@ TEST_F(PartyStartTest, SecondStartIsDuplicate) {
 
 TEST_F(PartyStartTest, NothingBeforeStart) {
   EXPECT_EQ(party_.MakeShareChunk(0, rng_).status().code(), Code::kUnexpectedMessage);
-  EXPECT_EQ(party_.MakeSeeds().status().code(), Code::kUnexpectedMessage);
+  EXPECT_EQ(party_.MakeSeeds(rng_).status().code(), Code::kUnexpectedMessage);
   EXPECT_EQ(party_.MakePartialSumChunk(0).status().code(), Code::kUnexpectedMessage);
   wire::ShareVector chunk;
   chunk.add_values(1);
@@ -373,7 +373,7 @@ TEST(PartyProtocolTest, FullProtocolRefusesBadShareChunks) {
   EXPECT_EQ(p1.MakeShareChunk(0, rng).status().code(), Code::kUnexpectedMessage);
   EXPECT_EQ(p1.MakeShareChunk(2, rng).status().code(), Code::kUnexpectedMessage);
   // Seeds belong to the other protocol.
-  EXPECT_EQ(p1.MakeSeeds().status().code(), Code::kUnexpectedMessage);
+  EXPECT_EQ(p1.MakeSeeds(rng).status().code(), Code::kUnexpectedMessage);
   wire::SeedShare seed;
   seed.set_key(std::string(16, 'k'));
   EXPECT_EQ(p1.OnSeed("party2", seed).code(), Code::kUnexpectedMessage);
@@ -430,8 +430,8 @@ TEST(PartyProtocolTest, SeededProtocolRefusesBadSeeds) {
   wire::ShareVector chunk;
   chunk.add_values(1);
   EXPECT_EQ(p1.OnShareChunk("party2", chunk).code(), Code::kUnexpectedMessage);
-  ASSERT_TRUE(p1.MakeSeeds().ok());
-  EXPECT_EQ(p1.MakeSeeds().status().code(), Code::kUnexpectedMessage);
+  ASSERT_TRUE(p1.MakeSeeds(rng).ok());
+  EXPECT_EQ(p1.MakeSeeds(rng).status().code(), Code::kUnexpectedMessage);
 
   wire::SeedShare seed;
   for (size_t size : {size_t{0}, size_t{15}, size_t{17}, size_t{32}}) {

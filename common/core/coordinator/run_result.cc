@@ -1,0 +1,30 @@
+#include "common/core/coordinator/run_result.h"
+
+namespace mpcstats::core {
+
+Status RevealResult(CoordinatorProtocol& protocol, const RunParameters& parameters,
+                    const std::shared_ptr<const QueryPlan>& plan, const Roster& roster, RunResult* result) {
+  if (Status s = protocol.VerifyTotals(); !s.ok()) return s;
+  switch (parameters.workload) {
+    case WorkloadKind::kVisits: {
+      auto visits = protocol.VisitsResult();
+      if (!visits.ok()) return visits.status();
+      result->visits = std::move(visits).value();
+      return Status::Ok();
+    }
+    case WorkloadKind::kQuery: {
+      if (!plan) return Status(Code::kInternal, "a query run without its plan");
+      auto query = DecodeQueryResult(protocol.Payload(), *plan, roster.MinGroupSize());
+      if (!query.ok()) return query.status();
+      result->query_plan = plan;
+      result->query = std::move(query).value();
+      return Status::Ok();
+    }
+    case WorkloadKind::kVector:
+      result->vector_sums = protocol.TakePayload();  // large: moved, not copied
+      return Status::Ok();
+  }
+  return Status(Code::kInternal, "unknown workload");
+}
+
+}  // namespace mpcstats::core

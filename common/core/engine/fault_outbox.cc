@@ -1,0 +1,54 @@
+#include "common/core/engine/fault_outbox.h"
+
+#include <fmt/format.h>
+
+#include "common/core/messages.h"
+
+namespace mpcstats::core {
+
+StatusOr<Fault> ParseFault(std::string_view name) {
+  if (name.empty()) return Fault::kNone;
+  if (name == "short-share") return Fault::kShortShare;
+  if (name == "second-partial-sum") return Fault::kSecondPartialSum;
+  if (name == "exit-after-partial-sum") return Fault::kExitAfterPartialSum;
+  if (name == "stall-before-partial-sum") return Fault::kStallBeforePartialSum;
+  return Status(Code::kUsage, fmt::format("unknown fault '{}'", SanitizeForLog(name, 40)));
+}
+
+void FaultOutbox::Send(const std::string& to, wire::Envelope message) {
+  if (crashed_) return;
+  switch (fault_) {
+    case Fault::kNone:
+      break;
+    case Fault::kShortShare:
+      if (message.has_seed_share()) message.mutable_seed_share()->mutable_key()->pop_back();
+      if (message.has_shares() && message.shares().values_size() > 0) message.mutable_shares()->mutable_values()->RemoveLast();
+      break;
+    case Fault::kSecondPartialSum:
+      if (message.has_metrics()) {
+        wire::Envelope again = MakeEnvelope(message.run_id(), message.sender());
+        again.mutable_partial_sum()->set_offset(0);
+        again.mutable_partial_sum()->add_values(0);
+        inner_.Send(to, std::move(again));
+      }
+      break;
+    case Fault::kExitAfterPartialSum:
+      // The engine sends Metrics only once the partial sum is written: this is right after it.
+      if (message.has_metrics()) {
+        crashed_ = true;
+        if (crash_) crash_();
+        return;
+      }
+      break;
+    case Fault::kStallBeforePartialSum:
+      if (message.has_partial_sum() || message.has_metrics()) {
+        if (!stalling_ && stalled_) stalled_();
+        stalling_ = true;
+        return;
+      }
+      break;
+  }
+  inner_.Send(to, std::move(message));
+}
+
+}  // namespace mpcstats::core

@@ -1,0 +1,87 @@
+// The party's rounds (see party_engine.h for the order and the file of each).
+#pragma once
+
+#include <memory>
+
+#include "common/core/party/party_engine.h"
+
+namespace mpcstats::core::party {
+
+using PartyState = State<PartyContext>;
+
+// Connecting to the coordinator, then waiting for its Start.
+class AwaitStart final : public PartyState {
+ public:
+  std::string_view name() const override { return "waiting for Start"; }
+  StatusOr<Next> OnLinksReady(PartyContext& ctx) override;
+  StatusOr<Next> Handle(PartyContext& ctx, const std::string& sender, const wire::Envelope& message) override;
+  Status OnDeadline(PartyContext& ctx) override;
+};
+
+// Shares both ways with every peer. Shares may arrive before our own links are all up.
+class ShareRound : public PartyState {
+ public:
+  Status OnPeerLost(PartyContext& ctx, const std::string& peer, const Status& cause) override;
+  Status OnDeadline(PartyContext& ctx) override;
+
+ protected:
+  // The next round once every share went out and came in, else nullptr.
+  static Next NextIfDone(PartyContext& ctx);
+  static Status CheckFromPeer(const PartyContext& ctx, const std::string& sender);
+  bool links_ready_ = false;
+};
+
+class SeededShareRound final : public ShareRound {
+ public:
+  std::string_view name() const override { return "exchanging seeds"; }
+  StatusOr<Next> OnLinksReady(PartyContext& ctx) override;
+  StatusOr<Next> Handle(PartyContext& ctx, const std::string& sender, const wire::Envelope& message) override;
+};
+
+class FullShareRound final : public ShareRound {
+ public:
+  std::string_view name() const override { return "exchanging share vectors"; }
+  StatusOr<Next> OnLinksReady(PartyContext& ctx) override;
+  StatusOr<Next> Handle(PartyContext& ctx, const std::string& sender, const wire::Envelope& message) override;
+  Pending pending(const PartyContext& ctx) const override;
+  StatusOr<Next> EmitNext(PartyContext& ctx) override;
+};
+
+// The partial sum to the coordinator, chunk by chunk; then Metrics once it is all written.
+class SendPartialSum final : public PartyState {
+ public:
+  std::string_view name() const override { return "sending the partial sum"; }
+  Status OnPeerLost(PartyContext& ctx, const std::string& peer, const Status& cause) override;
+  Pending pending(const PartyContext& ctx) const override;
+  StatusOr<Next> EmitNext(PartyContext& ctx) override;
+};
+
+// Waiting for the coordinator's verdict.
+class AwaitVerdict final : public PartyState {
+ public:
+  std::string_view name() const override { return "waiting for the coordinator's verdict"; }
+  StatusOr<Next> Handle(PartyContext& ctx, const std::string& sender, const wire::Envelope& message) override;
+  Status OnPeerLost(PartyContext& ctx, const std::string& peer, const Status& cause) override;
+  Status OnDeadline(PartyContext& ctx) override;
+  // The coordinator names a straggler one timeout after its last progress, as we would.
+  bool awaits_peer_deadline() const override { return true; }
+};
+
+class Completed final : public PartyState {
+ public:
+  std::string_view name() const override { return "completed"; }
+  bool terminal() const override { return true; }
+  Status OnAbortReceived(PartyContext& ctx, const std::string& sender, const Status& abort) override;
+};
+
+// After our failure: the coordinator's Abort, if it comes, is the run's verdict (it names the
+// party that caused the failure; our own error may only be a consequence of it).
+class Failed final : public PartyState {
+ public:
+  std::string_view name() const override { return "failed"; }
+  bool terminal() const override { return true; }
+  Status OnAbortReceived(PartyContext& ctx, const std::string& sender, const Status& abort) override;
+  bool settled(const PartyContext& ctx) const override;
+};
+
+}  // namespace mpcstats::core::party

@@ -1,0 +1,21 @@
+// Turns the coordinator engine's result into the report that run.json and the table print.
+#include "common/core/coordinator/run_result.h"
+#include "common/core/workload.h"
+#include "common/report/process_metrics.h"
+#include "common/report/run_report.h"
+
+namespace mpcstats::report {
+
+void FillRunReport(core::RunResult result, const core::Roster& roster, RunReport* report) {
+  report->run_id = result.run_id;
+  report->protocol = std::string(core::ProtocolName(result.protocol));
+  report->workload = std::string(core::WorkloadName(result.workload));
+  report->roster = &roster;
+  report->result = std::move(result.visits);
+  report->query_plan = std::move(result.query_plan);
+  report->query_result = std::move(result.query);
+  report->vector_sums = std::move(result.vector_sums);
+  for (const auto& [id, metrics] : result.metrics) report->processes[id] = FromWire(metrics);
+}
+
+}  // namespace mpcstats::report
