@@ -11,7 +11,8 @@
 
 namespace mpcstats::core {
 
-// Reason codes. Tests assert these names; Abort messages carry them on the wire.
+// Reason codes. Tests assert these names; Abort messages carry them on the wire as
+// wire::ReasonCode (the mapping is in common/core/messages.cc).
 enum class Code {
   kOk,
   kUsage,              // bad flag or argument
@@ -40,8 +41,6 @@ enum class Code {
 };
 
 std::string_view CodeName(Code code);
-// Inverse of CodeName; unknown names map to kInternal.
-Code CodeFromName(std::string_view name);
 
 // [[nodiscard]]: a Status nobody looks at is an error nobody reports.
 class [[nodiscard]] Status {
