@@ -71,7 +71,6 @@ StatusOr<ProtocolKind> ProtocolFromWire(int value) {
 
 wire::Workload WorkloadToWire(WorkloadKind kind) {
   switch (kind) {
-    case WorkloadKind::kVisits: return wire::WORKLOAD_VISITS;
     case WorkloadKind::kQuery: return wire::WORKLOAD_QUERY;
     case WorkloadKind::kVector: return wire::WORKLOAD_VECTOR;
   }
@@ -80,7 +79,6 @@ wire::Workload WorkloadToWire(WorkloadKind kind) {
 
 StatusOr<WorkloadKind> WorkloadFromWire(int value) {
   switch (value) {
-    case wire::WORKLOAD_VISITS: return WorkloadKind::kVisits;
     case wire::WORKLOAD_QUERY: return WorkloadKind::kQuery;
     case wire::WORKLOAD_VECTOR: return WorkloadKind::kVector;
     case wire::WORKLOAD_UNSPECIFIED: return Status(Code::kBadInput, "Start.workload is not set");

@@ -4,7 +4,6 @@ namespace mpcstats::core {
 
 std::string_view WorkloadName(WorkloadKind kind) {
   switch (kind) {
-    case WorkloadKind::kVisits: return "visits";
     case WorkloadKind::kQuery: return "query";
     case WorkloadKind::kVector: return "vector";
   }

@@ -6,12 +6,6 @@ Status RevealResult(CoordinatorProtocol& protocol, const RunParameters& paramete
                     const std::shared_ptr<const QueryPlan>& plan, const Roster& roster, RunResult* result) {
   if (Status s = protocol.VerifyTotals(); !s.ok()) return s;
   switch (parameters.workload) {
-    case WorkloadKind::kVisits: {
-      auto visits = protocol.VisitsResult();
-      if (!visits.ok()) return visits.status();
-      result->visits = std::move(visits).value();
-      return Status::Ok();
-    }
     case WorkloadKind::kQuery: {
       if (!plan) return Status(Code::kInternal, "a query run without its plan");
       auto query = DecodeQueryResult(protocol.Payload(), *plan, roster.MinGroupSize());
