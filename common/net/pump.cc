@@ -75,6 +75,22 @@ Pump::~Pump() {
 
 void Pump::Post(Event event) { events_->Push(std::move(event)); }
 
+// asio::detached would drop an exception thrown by a link's reader or writer, and the run would
+// only see a deadline pass. Instead the link is lost with the exception's message.
+std::function<void(std::exception_ptr)> Pump::LoseLinkOnException(std::shared_ptr<Slot> slot, bool writer) {
+  return [this, alive = alive_, slot = std::move(slot), writer](std::exception_ptr error) {
+    if (!error || !*alive) return;
+    if (writer) {
+      slot->writing = false;
+      slot->queue.clear();
+    }
+    const std::string& peer = slot->link->peer_id();
+    if (!slot->closed) {
+      Post({.kind = Event::Kind::kLost, .peer = peer, .status = core::ExceptionStatus(error).WithContext(peer)});
+    }
+  };
+}
+
 void Pump::Send(const std::string& to, wire::Envelope message) {
   auto it = slots_.find(to);
   if (it == slots_.end() || it->second->closed) {
@@ -102,7 +118,7 @@ void Pump::StartWriter(const std::string& peer) {
   slot->writing = true;
   wire::Envelope first = std::move(slot->queue.front());
   slot->queue.pop_front();
-  asio::co_spawn(executor_, Write(slot, std::move(first)), asio::detached);
+  asio::co_spawn(executor_, Write(slot, std::move(first)), LoseLinkOnException(slot, /*writer=*/true));
 }
 
 awaitable<void> Pump::Write(std::shared_ptr<Slot> slot, wire::Envelope first) {
@@ -146,7 +162,7 @@ void Pump::AddLink(std::shared_ptr<Link> link) {
   auto slot = std::make_shared<Slot>();
   slot->link = std::move(link);
   slots_[slot->link->peer_id()] = slot;
-  asio::co_spawn(executor_, Read(slot), asio::detached);
+  asio::co_spawn(executor_, Read(slot), LoseLinkOnException(slot, /*writer=*/false));
 }
 
 awaitable<void> Pump::MakeLinks(core::LinkRequest request, core::Engine* engine) {
@@ -200,7 +216,13 @@ awaitable<Status> Pump::Run(core::Engine& engine) {
   for (;;) {
     if (auto request = engine.TakeLinkRequest()) {
       linking = true;
-      asio::co_spawn(executor_, MakeLinks(std::move(*request), &engine), asio::detached);
+      asio::co_spawn(executor_, MakeLinks(std::move(*request), &engine),
+                     [this, alive = alive_](std::exception_ptr error) {
+                       if (!error || !*alive) return;
+                       LinkMaker::Result made;
+                       made.status = core::ExceptionStatus(error).WithContext("making links");
+                       Post({.kind = Event::Kind::kLinksMade, .made = std::move(made)});
+                     });
     }
     // What the engine has to send on its own, as far as the outbox lets it.
     while (!engine.finished()) {

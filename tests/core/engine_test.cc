@@ -103,9 +103,10 @@ wire::Envelope ExpectedStart(const Harness& harness, const std::string& run_id, 
   s.set_num_parties(kParties);
   s.set_roster_digest(harness.roster().Digest());
   s.set_vector_length(kLength);
-  s.set_protocol(std::string(ProtocolName(protocol)));
+  // Written out, not mapped with ProtocolToWire: the transcript pins the wire's enum values.
+  s.set_protocol(protocol == ProtocolKind::kSeeded ? wire::PROTOCOL_SEEDED : wire::PROTOCOL_FULL);
   s.set_chunk_values(chunk_values);
-  s.set_workload("vector");
+  s.set_workload(wire::WORKLOAD_VECTOR);
   return start;
 }
 
