@@ -25,6 +25,7 @@ class OneLinkEngine final : public core::Engine {
   Status Handle(const std::string&, const wire::Envelope&) override { return Status::Ok(); }
   Status OnPeerLost(const std::string& peer, const Status& cause) override { return cause.WithContext(peer); }
   Status OnDeadline() override { return Status(Code::kTimeout, "deadline passed"); }
+  std::chrono::milliseconds Patience(std::chrono::milliseconds timeout) const override { return timeout; }
   std::optional<core::LinkRequest> TakeLinkRequest() override {
     if (asked_) return std::nullopt;
     asked_ = true;
