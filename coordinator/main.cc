@@ -13,6 +13,7 @@
 #include "common/sys/logging.h"
 #include "common/sys/memory_tuning.h"
 #include "common/net/tls_context.h"
+#include "common/report/noisy_query_report.h"
 #include "common/report/query_report.h"
 #include "common/report/run_report.h"
 #include "coordinator/coordinator_runner.h"
@@ -88,12 +89,12 @@ int main(int argc, char** argv) {
     auto plan = mpcstats::core::QueryPlan::Make(*query, roster->categories, roster->districts);
     if (!plan.ok()) return Fail(plan.status().WithContext(query_path));
     if (plan->query().privacy) {
-      // Every process derives the same calibration; h < 1 or noise out of range is refused here.
+      // Every process derives the same calibration; h < 1 or noise out of range is refused here,
+      // before listening (the engine derives it again to decode the noisy totals).
       auto calibration = mpcstats::core::CalibrateRun(*plan, *roster, roster->num_parties());
       if (!calibration.ok()) return Fail(calibration.status().WithContext(query_path));
-      // The end-to-end wiring (charge, noise, noisy decoding) lands with the protocol engine (issue 9):
-      // until then a private query is refused rather than answered exactly.
-      return Fail(Status(Code::kUsage, query_path + ": private queries (\"privacy\") are not run end to end yet"));
+      spdlog::info("private query: rho {}, epsilon {:.4g} at delta {:g}, h = {} of {} parties", calibration->rho,
+                   calibration->epsilon, calibration->delta, calibration->h, roster->num_parties());
     }
     query_plan = std::make_shared<const mpcstats::core::QueryPlan>(std::move(plan).value());
   }
@@ -123,7 +124,8 @@ int main(int argc, char** argv) {
                      .payload_length = payload_length,
                      .protocol = *mpcstats::core::ParseProtocolName(protocol),
                      .chunk_values = chunk_values,
-                     .query_json = query_plan ? mpcstats::core::QueryToJson(query_plan->query()).dump() : ""},
+                     .query_json = query_plan ? mpcstats::core::QueryToJson(query_plan->query()).dump() : "",
+                     .guaranteed_parties = roster->num_parties()},
       .query_plan = query_plan,
       .timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000)),
       .listen_address = listen,
@@ -144,7 +146,10 @@ int main(int argc, char** argv) {
     return mpcstats::core::kExitRunFailed;
   }
   if (report.query_plan) {
-    const std::string csv = mpcstats::report::QueryResultCsv(*report.query_plan, report.query_result);
+    const std::string csv =
+        report.privacy
+            ? mpcstats::report::NoisyQueryResultCsv(*report.query_plan, report.noisy_result, *report.privacy)
+            : mpcstats::report::QueryResultCsv(*report.query_plan, report.query_result);
     if (Status s = mpcstats::report::WriteFileAtomically(result_csv, csv); !s.ok()) {
       spdlog::error("{}", s.ToString());
       return mpcstats::core::kExitRunFailed;

@@ -135,13 +135,14 @@ int RunPushdown(const Flags& flags, const mpcstats::core::Roster& roster,
                flags.id, visits, local->users, database->name(), flags.out, flags.id);
   const size_t num_parties = roster.num_parties();
   return RunAndReport(flags, roster, std::move(tls),
-                      [database, local, roster, party_index, num_parties](const mpcstats::wire::Start& start) {
+                      [database, local, roster, party_index, num_parties](const mpcstats::wire::Start& start,
+                                                                          const std::string& run_id) {
                         mpcstats::core::PartyData data{
                             .plan_payload = [&](const mpcstats::core::QueryPlan& plan) {
                               return database->Payload(plan, num_parties);
                             },
                             .seed_aggregates = local.get()};
-                        return mpcstats::core::BuildPartyInput(start, data, roster, party_index);
+                        return mpcstats::core::BuildPartyInput(start, run_id, data, roster, party_index);
                       });
 }
 
@@ -231,10 +232,14 @@ int main(int argc, char** argv) {
   if (flags.tls.cert.empty() || flags.tls.key.empty() || flags.tls.ca.empty()) {
     return Fail(Status(Code::kUsage, "--cert, --key and --ca are required"));
   }
+  // Opened now so a bad file is exit 2 before connecting; charged by private queries. Without it
+  // a private query is refused at Start (BAD_INPUT naming the party) when the policy sets
+  // privacy_budget_rho, and answered uncounted when it sets none.
+  std::shared_ptr<mpcstats::core::BudgetLedger> ledger;
   if (!flags.budget_ledger.empty()) {
-    // Opened now so a bad file is exit 2 before connecting; charged by private queries.
-    auto ledger = mpcstats::ledger::SqliteLedger::Open(flags.budget_ledger);
-    if (!ledger.ok()) return Fail(ledger.status());
+    auto opened = mpcstats::ledger::SqliteLedger::Open(flags.budget_ledger);
+    if (!opened.ok()) return Fail(opened.status());
+    ledger = std::move(opened).value();
   }
   if (flags.data.empty() && flags.users == 0 && flags.vector_length == 0 && flags.pg.empty()) {
     return Fail(Status(Code::kUsage,
@@ -262,8 +267,9 @@ int main(int argc, char** argv) {
     mpcstats::core::AppendCheckVector(input.get(), party_index, roster->num_parties());
     spdlog::info("{}: vector workload of {} values", flags.id, flags.vector_length);
     return RunAndReport(
-        flags, *roster, *tls, [input, roster = *roster, party_index](const mpcstats::wire::Start& start) {
-          return mpcstats::core::BuildPartyInput(start, {.vector_input = input.get()}, roster, party_index);
+        flags, *roster, *tls,
+        [input, roster = *roster, party_index](const mpcstats::wire::Start& start, const std::string& run_id) {
+          return mpcstats::core::BuildPartyInput(start, run_id, {.vector_input = input.get()}, roster, party_index);
         });
   }
   std::shared_ptr<mpcstats::db::PgSource> database;
@@ -290,8 +296,13 @@ int main(int argc, char** argv) {
   // The visits stay here; what is shared is decided by the coordinator's Start (seed query or a
   // --query), after this party's policy has allowed it.
   auto table = std::make_shared<const mpcstats::core::VisitTable>(std::move(visits).value());
-  return RunAndReport(
-      flags, *roster, *tls, [table, roster = *roster, party_index](const mpcstats::wire::Start& start) {
-        return mpcstats::core::BuildPartyInput(start, {.visits = table.get()}, roster, party_index);
-      });
+  // A private query's bounding choices and noise: OpenSSL's generator.
+  auto random = std::make_shared<mpcstats::core::SecureRandom>();
+  return RunAndReport(flags, *roster, *tls,
+                      [table, random, ledger, roster = *roster, party_index](const mpcstats::wire::Start& start,
+                                                                             const std::string& run_id) {
+                        return mpcstats::core::BuildPartyInput(
+                            start, run_id, {.visits = table.get(), .random = random.get(), .ledger = ledger.get()},
+                            roster, party_index);
+                      });
 }

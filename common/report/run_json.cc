@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "common/core/noisy_result.h"
 #include "common/report/query_report.h"
 #include "common/report/run_phases.h"
 #include "common/report/run_report.h"
@@ -36,9 +37,16 @@ nlohmann::json RunReportJson(const RunReport& report) {
   } else if (report.workload == "query" && report.query_plan) {
     j["districts"] = report.roster->districts;
     j["query"] = core::QueryToJson(report.query_plan->query());
-    j["min_group_size"] = report.query_result.min_group_size;
-    j["total_users"] = report.query_result.total_users;
-    j["result"] = QueryRowsJson(*report.query_plan, report.query_result);
+    if (report.privacy) {
+      j["privacy"] = report.privacy->ToJson(report.query_plan->query());
+      j["min_group_size"] = report.noisy_result.min_group_size;
+      j["total_users"] = report.noisy_result.total_users;  // noisy
+      j["result"] = core::NoisyQueryRowsJson(*report.query_plan, report.noisy_result, *report.privacy);
+    } else {
+      j["min_group_size"] = report.query_result.min_group_size;
+      j["total_users"] = report.query_result.total_users;
+      j["result"] = QueryRowsJson(*report.query_plan, report.query_result);
+    }
   } else {
     auto& visits = j["total_visits"] = nlohmann::json::object();
     auto& averages = j["average_visits_per_user"] = nlohmann::json::object();

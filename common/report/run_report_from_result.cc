@@ -14,6 +14,8 @@ void FillRunReport(core::RunResult result, const core::Roster& roster, RunReport
   report->result = std::move(result.visits);
   report->query_plan = std::move(result.query_plan);
   report->query_result = std::move(result.query);
+  report->privacy = std::move(result.privacy);
+  report->noisy_result = std::move(result.noisy_query);
   report->vector_sums = std::move(result.vector_sums);
   for (const auto& [id, metrics] : result.metrics) report->processes[id] = FromWire(metrics);
 }
