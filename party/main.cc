@@ -146,6 +146,28 @@ int RunPushdown(const Flags& flags, const mpcstats::core::Roster& roster,
                       });
 }
 
+std::optional<uint64_t> SpentNano(mpcstats::core::BudgetLedger* ledger, const mpcstats::core::PartyEntry& self) {
+  if (ledger == nullptr) return std::nullopt;
+  auto state = ledger->State(self.id, self.policy.privacy_budget_rho);
+  if (!state.ok()) return std::nullopt;
+  return state->spent_nano;
+}
+
+// A private query's charge is committed by the time its input exists (before anything is
+// sent): one line saying what the party has spent now.
+void LogCharge(mpcstats::core::BudgetLedger* ledger, const mpcstats::core::PartyEntry& self,
+               const std::string& run_id, std::optional<uint64_t> spent_before) {
+  if (ledger == nullptr) return;
+  auto state = ledger->State(self.id, self.policy.privacy_budget_rho);
+  if (!state.ok() || (spent_before && state->spent_nano == *spent_before)) return;
+  if (state->remaining()) {
+    spdlog::info("{}: privacy budget charged for run {}: spent rho {}, remaining {}", self.id, run_id,
+                 state->spent(), *state->remaining());
+  } else {
+    spdlog::info("{}: privacy budget charged for run {}: spent rho {} (no limit)", self.id, run_id, state->spent());
+  }
+}
+
 // --show-budget: what this party has spent of its privacy budget, from its ledger.
 int ShowBudget(const Flags& flags) {
   auto roster = mpcstats::core::LoadRoster(flags.roster);
@@ -301,8 +323,12 @@ int main(int argc, char** argv) {
   return RunAndReport(flags, *roster, *tls,
                       [table, random, ledger, roster = *roster, party_index](const mpcstats::wire::Start& start,
                                                                              const std::string& run_id) {
-                        return mpcstats::core::BuildPartyInput(
+                        const auto& self = roster.parties[party_index];
+                        const auto spent_before = SpentNano(ledger.get(), self);
+                        auto input = mpcstats::core::BuildPartyInput(
                             start, run_id, {.visits = table.get(), .random = random.get(), .ledger = ledger.get()},
                             roster, party_index);
+                        if (input.ok()) LogCharge(ledger.get(), self, run_id, spent_before);
+                        return input;
                       });
 }
