@@ -6,7 +6,9 @@
 #include <filesystem>
 #include <iostream>
 
+#include "common/core/dp_options.h"
 #include "common/core/dp_payload.h"
+#include "common/core/party_input.h"
 #include "common/core/query.h"
 #include "common/core/query_plan.h"
 #include "common/core/roster.h"
@@ -43,6 +45,7 @@ int main(int argc, char** argv) {
   uint32_t chunk_values = mpcstats::core::kDefaultChunkValues;
   std::string vector_out;
   std::string query_path;
+  mpcstats::core::DpOptions dp;
 
   CLI::App app{"mpcstats coordinator: adds up the parties' partial sums and publishes the result"};
   app.add_option("--roster", roster_path, "roster JSON listing the coordinator and every party")->required();
@@ -68,6 +71,28 @@ int main(int argc, char** argv) {
   app.add_option("--query", query_path,
                  "query JSON (group_by, metrics, date_from, date_to); without it the seed's query runs")
       ->excludes(app.get_option("--vector-length"));
+  // Differential privacy from the command line (common/core/dp_options.h): the values are checked
+  // as a query file's privacy block is.
+  auto* dp_rho = app.add_option("--dp-rho", dp.rho,
+                                "run the query (--query, or the default one) with differential privacy: its "
+                                "zCDP budget rho, with the bounds below")
+                     ->excludes(app.get_option("--vector-length"))
+                     ->group("Differential privacy");
+  app.add_option("--dp-delta", dp.delta, "with --dp-rho: delta at which epsilon is reported (default 1e-6)")
+      ->needs(dp_rho)
+      ->group("Differential privacy");
+  app.add_option("--dp-max-visits-per-cell", dp.max_visits_per_user_per_cell,
+                 "with --dp-rho: visits of one user counted per cell (default 20)")
+      ->needs(dp_rho)
+      ->group("Differential privacy");
+  app.add_option("--dp-max-cells-per-user", dp.max_cells_per_user,
+                 "with --dp-rho: cells one user counts in, chosen at random when it has more (default 8)")
+      ->needs(dp_rho)
+      ->group("Differential privacy");
+  app.add_option("--dp-max-spend-per-visit", dp.max_spend_per_visit,
+                 "with --dp-rho: spend per visit is clamped to this (spend metrics only; default 500)")
+      ->needs(dp_rho)
+      ->group("Differential privacy");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -83,16 +108,33 @@ int main(int argc, char** argv) {
   auto tls = mpcstats::net::MakeTlsContext(tls_files, mpcstats::core::kCoordinatorId);
   if (!tls.ok()) return Fail(tls.status());
   std::shared_ptr<const mpcstats::core::QueryPlan> query_plan;
+  std::optional<mpcstats::core::Query> query;
+  std::string query_source = query_path;  // names the query in error messages
   if (!query_path.empty()) {
-    auto query = mpcstats::core::LoadQuery(query_path);
-    if (!query.ok()) return Fail(query.status());
+    auto loaded = mpcstats::core::LoadQuery(query_path);
+    if (!loaded.ok()) return Fail(loaded.status());
+    query = std::move(loaded).value();
+  }
+  if (dp_rho->count() > 0) {
+    if (!query) {
+      // The default run's statistics (the seed's query), as a query that can carry privacy.
+      auto seed = mpcstats::core::SeedQueryPlan(roster->categories, roster->districts);
+      if (!seed.ok()) return Fail(seed.status());
+      query = seed->query();
+      query_source = "the default query";
+    }
+    auto with_privacy = mpcstats::core::AttachPrivacy(*query, dp);
+    if (!with_privacy.ok()) return Fail(with_privacy.status());
+    query = std::move(with_privacy).value();
+  }
+  if (query) {
     auto plan = mpcstats::core::QueryPlan::Make(*query, roster->categories, roster->districts);
-    if (!plan.ok()) return Fail(plan.status().WithContext(query_path));
+    if (!plan.ok()) return Fail(plan.status().WithContext(query_source));
     if (plan->query().privacy) {
       // Every process derives the same calibration; h < 1 or noise out of range is refused here,
       // before listening (the engine derives it again to decode the noisy totals).
       auto calibration = mpcstats::core::CalibrateRun(*plan, *roster, roster->num_parties());
-      if (!calibration.ok()) return Fail(calibration.status().WithContext(query_path));
+      if (!calibration.ok()) return Fail(calibration.status().WithContext(query_source));
       spdlog::info("private query: rho {}, epsilon {:.4g} at delta {:g}, h = {} of {} parties", calibration->rho,
                    calibration->epsilon, calibration->delta, calibration->h, roster->num_parties());
     }

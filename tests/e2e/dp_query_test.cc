@@ -332,5 +332,59 @@ TEST(DpQueryRunTest, ShowBudgetPrintsSpentAndRemaining) {
   EXPECT_NE(cluster.Log("show-bad").find(bogus.string()), std::string::npos) << cluster.Log("show-bad");
 }
 
+// --dp-rho without --query: the default run's statistics (visits and visits per user by
+// category) become a private query with the default bounds.
+TEST(DpQueryRunTest, DpRhoFlagMakesTheDefaultRunPrivate) {
+  Cluster cluster({.num_parties = 3, .timeout_seconds = 10});
+  cluster.SetPolicy(0, {{"min_group_size", 10}});
+  const BoundedTruth truth = WritePrivateData(cluster, 51);
+  cluster.AddArgs(0, {"--dp-rho", "2", "--dp-delta", "1e-8"});
+  cluster.StartAll();
+  ASSERT_TRUE(cluster.WaitAll()) << cluster.Describe();
+  ASSERT_EQ(cluster.exit_code("coordinator"), std::optional<int>(0)) << cluster.Describe();
+  const auto run = cluster.RunJson();
+  ASSERT_TRUE(run.has_value());
+  EXPECT_EQ((*run)["workload"], "query");
+  EXPECT_EQ((*run)["query"]["metrics"], json({"visits", "visits_per_user"}));
+  const json& privacy = (*run)["privacy"];
+  EXPECT_DOUBLE_EQ(privacy["rho"].get<double>(), 2);
+  EXPECT_DOUBLE_EQ(privacy["delta"].get<double>(), 1e-8);
+  EXPECT_EQ(privacy["bounds"], json({{"max_cells_per_user", 8}, {"max_visits_per_user_per_cell", 20}}));
+  const double sd = privacy["sigma"]["visits"].get<double>();
+  for (const json& row : (*run)["result"]) {
+    const std::string category = row["store_category"];
+    if (row["suppressed"].get<bool>()) continue;
+    EXPECT_LE(std::abs(row["visits"].get<double>() - static_cast<double>(truth.visits.at(category))), 6 * sd)
+        << row.dump();
+    EXPECT_GT(row["noise_sd"]["visits_per_user"].get<double>(), 0);
+  }
+}
+
+TEST(DpQueryRunTest, BadDpFlagsAreUserErrorsBeforeListening) {
+  Cluster cluster({.num_parties = 3});
+  const fs::path query = cluster.WriteFile("queries/private.json", PrivateQuery().dump());
+  struct Case {
+    std::string name;
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"zero-rho", {"--dp-rho", "0"}, "BAD_INPUT: --dp-rho: query: privacy.rho must be a number in (0, 100]"},
+      {"cells", {"--dp-rho", "1", "--dp-max-cells-per-user", "0"}, "bounds.max_cells_per_user must be an integer"},
+      {"delta-alone", {"--dp-delta", "1e-5"}, "--dp-delta requires --dp-rho"},
+      {"twice", {"--dp-rho", "1", "--query", query.string()}, "the query already has a \"privacy\" block"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::vector<std::string> argv = cluster.CoordinatorArgs();
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    Process& process = cluster.StartCustom("coordinator-" + c.name, argv);
+    ASSERT_EQ(process.WaitFor(10s), std::optional<int>(2)) << cluster.Log("coordinator-" + c.name);
+    const std::string log = cluster.Log("coordinator-" + c.name);
+    EXPECT_NE(log.find(c.message), std::string::npos) << log;
+    EXPECT_EQ(log.find("listening on"), std::string::npos) << log;
+  }
+}
+
 }  // namespace
 }  // namespace mpcstats::e2e
