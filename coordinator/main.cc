@@ -6,9 +6,9 @@
 #include <filesystem>
 #include <iostream>
 
+#include "common/core/average_visits_query.h"
 #include "common/core/dp_options.h"
 #include "common/core/dp_payload.h"
-#include "common/core/party_input.h"
 #include "common/core/query.h"
 #include "common/core/query_plan.h"
 #include "common/core/roster.h"
@@ -62,14 +62,15 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"seeded", "full"}));
   app.add_option(
          "--vector-length", vector_length,
-         "large-vector workload: sum M values per party (0: the visits query); every party needs the same")
+         "large-vector workload: sum M values per party (0: a query); every party needs the same")
       ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 31));
   app.add_option("--chunk-values", chunk_values, "values per frame when vectors are streamed")
       ->check(CLI::Range(1u, mpcstats::core::kDefaultChunkValues * 8));
   app.add_option("--vector-out", vector_out,
                  "vector workload: write the revealed sums here (little-endian uint64)");
   app.add_option("--query", query_path,
-                 "query JSON (group_by, metrics, date_from, date_to); without it the seed's query runs")
+                 "query JSON (group_by, metrics, date_from, date_to); without it the default run's query runs "
+                 "(average visits per user per store category, examples/queries/average_visits.json)")
       ->excludes(app.get_option("--vector-length"));
   // Differential privacy from the command line (common/core/dp_options.h): the values are checked
   // as a query file's privacy block is.
@@ -115,14 +116,13 @@ int main(int argc, char** argv) {
     if (!loaded.ok()) return Fail(loaded.status());
     query = std::move(loaded).value();
   }
+  if (!query && vector_length == 0) {
+    // The default run is a query like any other: the parties' policies and suppression apply
+    // (and --dp-rho makes it private).
+    query = mpcstats::core::AverageVisitsQuery();
+    query_source = "the default query";
+  }
   if (dp_rho->count() > 0) {
-    if (!query) {
-      // The default run's statistics (the seed's query), as a query that can carry privacy.
-      auto seed = mpcstats::core::SeedQueryPlan(roster->categories, roster->districts);
-      if (!seed.ok()) return Fail(seed.status());
-      query = seed->query();
-      query_source = "the default query";
-    }
     auto with_privacy = mpcstats::core::AttachPrivacy(*query, dp);
     if (!with_privacy.ok()) return Fail(with_privacy.status());
     query = std::move(with_privacy).value();
@@ -149,15 +149,8 @@ int main(int argc, char** argv) {
   std::filesystem::remove(run_json, ec);
   std::filesystem::remove(result_csv, ec);
 
-  auto workload = mpcstats::core::WorkloadKind::kVisits;
-  uint64_t payload_length = roster->categories.size() + 1;
-  if (vector_length > 0) {
-    workload = mpcstats::core::WorkloadKind::kVector;
-    payload_length = vector_length;
-  } else if (query_plan) {
-    workload = mpcstats::core::WorkloadKind::kQuery;
-    payload_length = query_plan->payload_length();
-  }
+  const auto workload = query_plan ? mpcstats::core::WorkloadKind::kQuery : mpcstats::core::WorkloadKind::kVector;
+  const uint64_t payload_length = query_plan ? query_plan->payload_length() : vector_length;
 
   mpcstats::coordinator::CoordinatorRunConfig config{
       .roster = *roster,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# SMPC alone vs SMPC with differential privacy, measured: one exact run of the default statistics
-# (visits and average visits per user by category), then repeated private runs over the same data
+# SMPC alone vs SMPC with differential privacy, measured: one exact default run (visits and
+# average visits per user by category, examples/queries/average_visits.json), then repeated private runs over the same data
 # at several values of rho (coordinator --dp-rho, default bounds), and the error of each private
 # run's average visits per user per category against the exact run.
 set -euo pipefail
@@ -57,21 +57,17 @@ prepare_binaries "$build_dir" "$build"
 mkdir -p "$out"
 rm -rf "$out/exact" "$out"/rho-* "$out/dp_error.txt" "$out/dp_error.png"
 
-# The default statistics as an explicit query file, so the exact run is the same query as the
-# private ones (--dp-rho attaches privacy to exactly these metrics).
-query="$out/default_query.json"
-echo '{"group_by": ["store_category"], "metrics": ["visits", "visits_per_user"]}' >"$query"
-
 rj_install_traps
 "$MPC_SCRIPTS/gen-certs.sh" --out "$out/certs" --parties "$parties"
-rj_mpc_run "$out/exact" "$build_dir" "$out/certs" "$parties" "$users" "$seed" "$timeout" --query "$query" \
+# The default run (examples/queries/average_visits.json), exact; then the same with --dp-rho.
+rj_mpc_run "$out/exact" "$build_dir" "$out/certs" "$parties" "$users" "$seed" "$timeout" \
   || die "the exact run failed; logs in $out/exact/logs"
 runs=()
 for rho in "${rho_list[@]}"; do
   for ((i = 1; i <= repeats; i++)); do
     dir="$out/rho-$rho/run-$i"
-    rj_mpc_run "$dir" "$build_dir" "$out/certs" "$parties" "$users" "$seed" "$timeout" --query "$query" \
-      --dp-rho "$rho" || die "the private run (rho $rho, #$i) failed; logs in $dir/logs"
+    rj_mpc_run "$dir" "$build_dir" "$out/certs" "$parties" "$users" "$seed" "$timeout" --dp-rho "$rho" \
+      || die "the private run (rho $rho, #$i) failed; logs in $dir/logs"
     runs+=("$dir/run.json")
   done
   info "rho $rho: $repeats runs done"

@@ -17,12 +17,12 @@ Usage: $PROG [--parties N] [--users-per-party U] [--seed S] [--out DIR] [--timeo
   --out DIR            output directory (default results)
   --timeout S          the processes' timeout in seconds (default 30)
   --query FILE         run this statistics query (JSON, see examples/queries/) instead of the
-                       seed's: writes DIR/result.csv and DIR/result_chart.png (1 or 2 grouping keys)
-  --dp-rho R           differential privacy: the run's query (--query, or the seed's) gets privacy
-                       rho R and the coordinator's default bounds (20 visits per user per cell, 8
-                       cells per user); the parties add noise before sharing, so the totals are
-                       noisy and are not compared with the plaintext (run.json has "privacy" and
-                       each row's noise_sd and 95 % interval)
+                       default run's (examples/queries/average_visits.json): writes DIR/result.csv and DIR/result_chart.png (1 or 2 grouping keys)
+  --dp-rho R           differential privacy: the run's query (--query, or the default run's) gets
+                       privacy rho R and the coordinator's default bounds (20 visits per user per
+                       cell, 8 cells per user); the parties add noise before sharing, so the totals
+                       are noisy and are not compared with the plaintext (run.json has "privacy"
+                       and each row's noise_sd and 95 % interval)
   --no-scaling         skip the scaling sweep (N = 2..max(5, parties))
   --build-dir DIR      build directory (default build/ in the repository)
   --no-build           use the binaries as they are (default: scripts/build.sh, Release)

@@ -24,9 +24,8 @@ namespace mpcstats::report {
 struct RunReport {
   std::string run_id;
   std::string protocol;
-  std::string workload = "visits";
+  std::string workload = "query";
   const core::Roster* roster = nullptr;
-  core::SeedResult result;            // workload "visits"
   std::shared_ptr<const core::QueryPlan> query_plan;  // workload "query": the query as run
   core::QueryResult query_result;                     // workload "query", exact
   std::optional<core::DpCalibration> privacy;         // workload "query", private (then noisy_result)
@@ -42,12 +41,14 @@ void FillRunReport(core::RunResult result, const core::Roster& roster, RunReport
 // Hex SHA-256 of the values as little-endian bytes (how run.json identifies a revealed vector).
 std::string Sha256Hex(std::span<const uint64_t> values);
 
-// run.json: parties, categories, then by workload: visits: total_visits, total_users,
-// average_visits_per_user; query: query, min_group_size, total_users, result (rows); vector:
-// vector_length, vector_sums_sha256, vector_sums_head. Always: metrics. A private query's
-// result rows carry noise_sd and ci95, and run.json gains "privacy" (DpCalibration::ToJson).
+// run.json: parties, categories, then by workload: query: query, min_group_size, total_users,
+// result (rows), and for the default run's statistic also total_visits, average_visits_per_user
+// and suppressed (average_visits_summary.h); vector: vector_length, vector_sums_sha256,
+// vector_sums_head. Always: metrics. A private query's result rows carry noise_sd and ci95, and
+// run.json gains "privacy" (DpCalibration::ToJson), without the default run's summary fields.
 nlohmann::json RunReportJson(const RunReport& report);
-// The coordinator's printed summary: per-category results, phase times, bytes per process.
+// The coordinator's printed summary: the result (per category for the default run), phase
+// times, bytes per process.
 std::string FormatRunTable(const RunReport& report);
 
 // local_<id>.json: a party's own visits, users and averages. Written locally, never sent.

@@ -346,6 +346,8 @@ TEST(DpQueryRunTest, DpRhoFlagMakesTheDefaultRunPrivate) {
   ASSERT_TRUE(run.has_value());
   EXPECT_EQ((*run)["workload"], "query");
   EXPECT_EQ((*run)["query"]["metrics"], json({"visits", "visits_per_user"}));
+  // The default run's exact summary fields would undo the noise: not published.
+  for (const char* key : {"total_visits", "average_visits_per_user"}) EXPECT_FALSE(run->contains(key)) << key;
   const json& privacy = (*run)["privacy"];
   EXPECT_DOUBLE_EQ(privacy["rho"].get<double>(), 2);
   EXPECT_DOUBLE_EQ(privacy["delta"].get<double>(), 1e-8);

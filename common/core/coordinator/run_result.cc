@@ -35,12 +35,6 @@ Status RevealResult(CoordinatorProtocol& protocol, const RunParameters& paramete
                     const std::shared_ptr<const QueryPlan>& plan, const Roster& roster, RunResult* result) {
   if (Status s = protocol.VerifyTotals(); !s.ok()) return s;
   switch (parameters.workload) {
-    case WorkloadKind::kVisits: {
-      auto visits = protocol.VisitsResult();
-      if (!visits.ok()) return visits.status();
-      result->visits = std::move(visits).value();
-      return Status::Ok();
-    }
     case WorkloadKind::kQuery: {
       if (!plan) return Status(Code::kInternal, "a query run without its plan");
       if (plan->query().privacy) return RevealNoisyQuery(protocol, parameters, plan, roster, result);

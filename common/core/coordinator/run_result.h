@@ -20,9 +20,8 @@ namespace mpcstats::core {
 
 struct RunResult {
   std::string run_id;
-  WorkloadKind workload = WorkloadKind::kVisits;
+  WorkloadKind workload = WorkloadKind::kQuery;
   ProtocolKind protocol = ProtocolKind::kSeeded;
-  SeedResult visits;                           // workload visits
   std::shared_ptr<const QueryPlan> query_plan;  // workload query: the query as run
   QueryResult query;                            // workload query, exact
   std::optional<DpCalibration> privacy;         // workload query, private: how it was noised
