@@ -22,9 +22,9 @@ wire::Start CoordinatorProtocol::MakeStart() const {
   start.set_num_parties(static_cast<uint32_t>(party_ids_.size()));
   start.set_roster_digest(roster_digest_);
   start.set_vector_length(totals_.size());
-  start.set_protocol(std::string(ProtocolName(parameters_.protocol)));
+  start.set_protocol(ProtocolToWire(parameters_.protocol));
   start.set_chunk_values(parameters_.chunk_values);
-  start.set_workload(std::string(WorkloadName(parameters_.workload)));
+  start.set_workload(WorkloadToWire(parameters_.workload));
   if (parameters_.workload == WorkloadKind::kQuery) start.set_query(parameters_.query_json);
   return start;
 }

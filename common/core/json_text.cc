@@ -9,19 +9,11 @@
 #include <cstring>
 #include <memory>
 
+#include "common/core/messages.h"
+
 namespace mpcstats::core {
 
-std::string QuoteForMessage(std::string_view text) {
-  std::string out = "'";
-  const size_t n = std::min<size_t>(text.size(), 40);
-  for (size_t i = 0; i < n; ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    out += (c < 0x20 || c == 0x7f) ? '?' : static_cast<char>(c);
-  }
-  if (text.size() > n) out += "...";
-  out += "'";
-  return out;
-}
+std::string QuoteForMessage(std::string_view text) { return "'" + SanitizeForLog(text, 40) + "'"; }
 
 StatusOr<nlohmann::json> ParseJsonText(std::string_view text, std::string_view what) {
   try {
@@ -33,13 +25,7 @@ StatusOr<nlohmann::json> ParseJsonText(std::string_view text, std::string_view w
     if (const size_t close = message.find("] "); close != std::string_view::npos)
       message.remove_prefix(close + 2);
     // The message quotes the last token read, which can be long or hold control characters.
-    std::string line;
-    for (const char c : message.substr(0, 160)) {
-      const auto u = static_cast<unsigned char>(c);
-      line += (u < 0x20 || u == 0x7f) ? '?' : c;
-    }
-    if (message.size() > 160) line += "...";
-    return Status(Code::kBadInput, fmt::format("{}: invalid JSON: {}", what, line));
+    return Status(Code::kBadInput, fmt::format("{}: invalid JSON: {}", what, SanitizeForLog(message, 160)));
   }
 }
 

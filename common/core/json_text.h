@@ -11,8 +11,8 @@
 
 namespace mpcstats::core {
 
-// 'text' truncated to 40 characters with control characters replaced, so one message stays one
-// short line whatever the input holds.
+// 'text' through SanitizeForLog (messages.h), cut at 40 characters: the one sanitizer, as the text
+// may come from the network (a query in Start) as well as from a local file.
 std::string QuoteForMessage(std::string_view text);
 
 // Parses JSON; on failure kBadInput "<what>: invalid JSON: parse error at line L, column C: ...".

@@ -17,7 +17,7 @@ uint64_t GuaranteedParties(const wire::Start& start) { return start.num_parties(
 
 StatusOr<std::vector<uint64_t>> BuildPartyInput(const wire::Start& start, const std::string& run_id,
                                                 const PartyData& data, const Roster& roster, size_t party_index) {
-  auto workload = ParseWorkloadName(start.workload());
+  auto workload = WorkloadFromWire(start.workload());
   if (!workload.ok()) return workload.status();
   const size_t num_parties = roster.num_parties();
   if (party_index >= num_parties) return Status(Code::kInternal, "party index outside the roster");

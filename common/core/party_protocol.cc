@@ -47,8 +47,10 @@ Status PartyProtocol::OnStart(const wire::Start& start, const std::string& run_i
   if (start.roster_digest() != roster_digest_) {
     return Status(Code::kBadInput, "coordinator's roster differs from ours (digest mismatch)");
   }
-  auto protocol = ParseProtocolName(start.protocol());
+  auto protocol = ProtocolFromWire(start.protocol());
   if (!protocol.ok()) return protocol.status();
+  // Whatever the input source makes of it, a workload this build does not know is refused here.
+  if (auto workload = WorkloadFromWire(start.workload()); !workload.ok()) return workload.status();
   if (start.chunk_values() == 0 || start.chunk_values() > kDefaultChunkValues * 8) {
     return Status(Code::kBadInput, fmt::format("chunk size {} out of range", start.chunk_values()));
   }

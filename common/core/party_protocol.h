@@ -29,6 +29,7 @@
 namespace mpcstats::core {
 
 enum class ProtocolKind { kFull, kSeeded };
+// The names of --protocol and run.json; on the wire it is wire::Protocol (messages.h maps the two).
 std::string_view ProtocolName(ProtocolKind kind);
 StatusOr<ProtocolKind> ParseProtocolName(std::string_view name);
 

@@ -46,13 +46,6 @@ std::string_view CodeName(Code code) {
   return "INTERNAL";
 }
 
-Code CodeFromName(std::string_view name) {
-  for (const auto& entry : kCodeNames) {
-    if (entry.name == name) return entry.code;
-  }
-  return Code::kInternal;
-}
-
 std::string Status::ToString() const {
   if (ok()) return "OK";
   std::string out(CodeName(code_));

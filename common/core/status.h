@@ -11,7 +11,8 @@
 
 namespace mpcstats::core {
 
-// Reason codes. Tests assert these names; Abort messages carry them on the wire.
+// Reason codes. Tests assert these names; Abort messages carry them on the wire as
+// wire::ReasonCode (the mapping is in common/core/messages.cc).
 enum class Code {
   kOk,
   kUsage,              // bad flag or argument
@@ -40,10 +41,9 @@ enum class Code {
 };
 
 std::string_view CodeName(Code code);
-// Inverse of CodeName; unknown names map to kInternal.
-Code CodeFromName(std::string_view name);
 
-class Status {
+// [[nodiscard]]: a Status nobody looks at is an error nobody reports.
+class [[nodiscard]] Status {
  public:
   Status() = default;
   Status(Code code, std::string message) : code_(code), message_(std::move(message)) {}
@@ -64,10 +64,14 @@ class Status {
 
 // A value or the Status that explains why there is none.
 template <class T>
-class StatusOr {
+class [[nodiscard]] StatusOr {
  public:
   StatusOr(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
-  StatusOr(Status status) : value_(std::move(status)) {}  // NOLINT
+  // An OK status carries no value, so it is refused: the StatusOr holds kInternal instead (in every
+  // build type, never an abort), and the caller's bug shows up as an error with a cause.
+  StatusOr(Status status)  // NOLINT: implicit by design
+      : value_(status.ok() ? Status(Code::kInternal, "StatusOr constructed from an OK status without a value")
+                           : std::move(status)) {}
 
   bool ok() const { return std::holds_alternative<T>(value_); }
   const Status& status() const {

@@ -1,7 +1,5 @@
 #include "common/core/workload.h"
 
-#include <fmt/format.h>
-
 namespace mpcstats::core {
 
 std::string_view WorkloadName(WorkloadKind kind) {
@@ -10,12 +8,6 @@ std::string_view WorkloadName(WorkloadKind kind) {
     case WorkloadKind::kVector: return "vector";
   }
   return "?";
-}
-
-StatusOr<WorkloadKind> ParseWorkloadName(std::string_view name) {
-  if (name == "vector") return WorkloadKind::kVector;
-  if (name == "query") return WorkloadKind::kQuery;
-  return Status(Code::kBadInput, fmt::format("unknown workload '{}'", name.substr(0, 32)));
 }
 
 std::vector<uint64_t> MakeVectorPayload(uint64_t length, uint64_t seed, size_t party_index, size_t extra_capacity) {

@@ -17,8 +17,8 @@ namespace mpcstats::core {
 
 enum class WorkloadKind { kQuery, kVector };
 
+// For run.json and logs; on the wire it is wire::Workload (messages.h maps the two).
 std::string_view WorkloadName(WorkloadKind kind);
-StatusOr<WorkloadKind> ParseWorkloadName(std::string_view name);
 
 // Party i's vector-workload payload: `length` values in [0, 2^32), deterministic for (seed, i).
 // `extra_capacity` reserves room for the check vector, so appending it does not copy the payload.

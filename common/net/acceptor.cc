@@ -40,6 +40,14 @@ void LogRefusal(const std::string& remote, const Status& reason) {
   spdlog::warn("refused connection from {}: {}", remote, reason.ToString());
 }
 
+// asio::detached would drop an exception thrown while accepting or admitting; it is logged with
+// its message instead (the peer concerned is then missing, and named so, at the deadline).
+auto LogException(std::string what) {
+  return [what = std::move(what)](std::exception_ptr error) {
+    if (error) spdlog::error("{}", core::ExceptionStatus(error).WithContext(what).ToString());
+  };
+}
+
 }  // namespace
 
 awaitable<void> Acceptor::State::AcceptLoop() {
@@ -53,7 +61,7 @@ awaitable<void> Acceptor::State::AcceptLoop() {
       continue;
     }
     // Each newcomer is admitted on its own, so a silent one cannot hold up the others.
-    asio::co_spawn(acceptor.get_executor(), self->Admit(std::move(socket)), asio::detached);
+    asio::co_spawn(acceptor.get_executor(), self->Admit(std::move(socket)), LogException("admitting a connection"));
   }
 }
 
@@ -168,7 +176,7 @@ void Acceptor::Expect(std::string run_id, std::set<std::string> ids) {
 awaitable<core::StatusOr<ChannelMap>> Acceptor::AcceptAll(std::chrono::steady_clock::time_point deadline) {
   auto state = state_;
   if (state->options.expected_ids.empty()) co_return ChannelMap{};
-  asio::co_spawn(state->acceptor.get_executor(), state->AcceptLoop(), asio::detached);
+  asio::co_spawn(state->acceptor.get_executor(), state->AcceptLoop(), LogException("accepting connections"));
   co_await state->all_admitted.Wait(deadline);
   Close();
   const bool complete = state->admitted.size() == state->options.expected_ids.size();

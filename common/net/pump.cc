@@ -17,8 +17,6 @@ constexpr Duration kIdleForever = std::chrono::hours(24 * 365);
 // The pump's deadline comes this much after a link's own frame timeout could, so a link stalled
 // mid-frame is named by that link ("party2: reading a frame body ...") rather than by the round.
 constexpr Duration kDeadlineGrace = std::chrono::milliseconds(500);
-// How much longer a wait for a peer's verdict lasts (Engine::awaits_peer_deadline), at most.
-constexpr Duration kPeerVerdictMargin = std::chrono::seconds(2);
 }  // namespace
 
 struct Pump::Event {
@@ -77,6 +75,22 @@ Pump::~Pump() {
 
 void Pump::Post(Event event) { events_->Push(std::move(event)); }
 
+// asio::detached would drop an exception thrown by a link's reader or writer, and the run would
+// only see a deadline pass. Instead the link is lost with the exception's message.
+std::function<void(std::exception_ptr)> Pump::LoseLinkOnException(std::shared_ptr<Slot> slot, bool writer) {
+  return [this, alive = alive_, slot = std::move(slot), writer](std::exception_ptr error) {
+    if (!error || !*alive) return;
+    if (writer) {
+      slot->writing = false;
+      slot->queue.clear();
+    }
+    const std::string& peer = slot->link->peer_id();
+    if (!slot->closed) {
+      Post({.kind = Event::Kind::kLost, .peer = peer, .status = core::ExceptionStatus(error).WithContext(peer)});
+    }
+  };
+}
+
 void Pump::Send(const std::string& to, wire::Envelope message) {
   auto it = slots_.find(to);
   if (it == slots_.end() || it->second->closed) {
@@ -104,7 +118,7 @@ void Pump::StartWriter(const std::string& peer) {
   slot->writing = true;
   wire::Envelope first = std::move(slot->queue.front());
   slot->queue.pop_front();
-  asio::co_spawn(executor_, Write(slot, std::move(first)), asio::detached);
+  asio::co_spawn(executor_, Write(slot, std::move(first)), LoseLinkOnException(slot, /*writer=*/true));
 }
 
 awaitable<void> Pump::Write(std::shared_ptr<Slot> slot, wire::Envelope first) {
@@ -148,7 +162,7 @@ void Pump::AddLink(std::shared_ptr<Link> link) {
   auto slot = std::make_shared<Slot>();
   slot->link = std::move(link);
   slots_[slot->link->peer_id()] = slot;
-  asio::co_spawn(executor_, Read(slot), asio::detached);
+  asio::co_spawn(executor_, Read(slot), LoseLinkOnException(slot, /*writer=*/false));
 }
 
 awaitable<void> Pump::MakeLinks(core::LinkRequest request, core::Engine* engine) {
@@ -194,18 +208,21 @@ awaitable<Status> Pump::Run(core::Engine& engine) {
     engine.Abort(reason);
   };
   bool linking = false;
-  auto patience = [&] {
-    const Duration margin = engine.awaits_peer_deadline() ? std::min<Duration>(options_.timeout, kPeerVerdictMargin)
-                                                          : Duration::zero();
-    return options_.timeout + kDeadlineGrace + margin;
-  };
+  const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(options_.timeout);
+  auto patience = [&] { return engine.Patience(timeout) + kDeadlineGrace; };
   auto deadline = Clock::now() + patience();
   std::optional<Clock::time_point> settle_by;  // after the end: drain, and wait for a verdict
 
   for (;;) {
     if (auto request = engine.TakeLinkRequest()) {
       linking = true;
-      asio::co_spawn(executor_, MakeLinks(std::move(*request), &engine), asio::detached);
+      asio::co_spawn(executor_, MakeLinks(std::move(*request), &engine),
+                     [this, alive = alive_](std::exception_ptr error) {
+                       if (!error || !*alive) return;
+                       LinkMaker::Result made;
+                       made.status = core::ExceptionStatus(error).WithContext("making links");
+                       Post({.kind = Event::Kind::kLinksMade, .made = std::move(made)});
+                     });
     }
     // What the engine has to send on its own, as far as the outbox lets it.
     while (!engine.finished()) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <deque>
+#include <exception>
 #include <functional>
 #include <map>
 #include <memory>
@@ -58,6 +59,7 @@ class Pump final : public core::Outbox {
   class Events;
 
   void Post(Event event);
+  std::function<void(std::exception_ptr)> LoseLinkOnException(std::shared_ptr<Slot> slot, bool writer);
   void AddLink(std::shared_ptr<Link> link);
   void StartWriter(const std::string& peer);
   awaitable<void> Write(std::shared_ptr<Slot> slot, wire::Envelope first);

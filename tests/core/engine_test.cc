@@ -103,9 +103,10 @@ wire::Envelope ExpectedStart(const Harness& harness, const std::string& run_id, 
   s.set_num_parties(kParties);
   s.set_roster_digest(harness.roster().Digest());
   s.set_vector_length(kLength);
-  s.set_protocol(std::string(ProtocolName(protocol)));
+  // Written out, not mapped with ProtocolToWire: the transcript pins the wire's enum values.
+  s.set_protocol(protocol == ProtocolKind::kSeeded ? wire::PROTOCOL_SEEDED : wire::PROTOCOL_FULL);
   s.set_chunk_values(chunk_values);
-  s.set_workload("vector");
+  s.set_workload(wire::WORKLOAD_VECTOR);
   return start;
 }
 
@@ -366,6 +367,24 @@ TEST(EngineChecksTest, DeadlineNamesWhoIsMissing) {
   const Status s = coordinator.OnDeadline();
   EXPECT_EQ(s.code(), Code::kTimeout);
   EXPECT_NE(s.message().find("party1, party2, party3"), std::string::npos) << s.ToString();
+}
+
+TEST(EngineChecksTest, PatienceFollowsTheRound) {
+  // The coordinator waits out the share phase (which sends it nothing) on a backstop, then one
+  // timeout once partial sums flow; a party waiting for the verdict keeps a margin over the
+  // coordinator's own deadline, so the verdict naming a straggler reaches it first.
+  using std::chrono::milliseconds;
+  const milliseconds timeout(5000);
+  Harness harness(Options(ProtocolKind::kSeeded, kDefaultChunkValues));
+  Engine& coordinator = harness.engine(std::string(kCoordinatorId));
+  Engine& party = harness.engine("party1");
+  ASSERT_TRUE(harness.StepUntil([&] { return coordinator.state_name() == "collecting partial sums"; }));
+  EXPECT_EQ(coordinator.Patience(timeout), 2 * timeout + milliseconds(2000));
+  EXPECT_EQ(party.Patience(timeout), timeout);
+  ASSERT_TRUE(harness.StepUntil([&] { return party.state_name() == "waiting for the coordinator's verdict"; }));
+  ASSERT_TRUE(harness.StepUntil([&] { return coordinator.Patience(timeout) == timeout; }));
+  EXPECT_EQ(party.Patience(timeout), timeout + milliseconds(2000));
+  EXPECT_EQ(party.Patience(milliseconds(500)), milliseconds(1000));
 }
 
 TEST(EngineChecksTest, LostPartyBeforeTheVerdictFailsTheRun) {

@@ -51,7 +51,8 @@ std::vector<wire::Envelope> EveryBodyType() {
         message.mutable_start()->set_num_parties(3);
         message.mutable_start()->set_roster_digest(std::string(64, 'a'));
         message.mutable_start()->set_vector_length(12);
-        message.mutable_start()->set_protocol("full");
+        message.mutable_start()->set_protocol(wire::PROTOCOL_FULL);
+        message.mutable_start()->set_workload(wire::WORKLOAD_VECTOR);
         break;
       case wire::Envelope::kShares:
         for (uint64_t v : {uint64_t{0}, uint64_t{1}, ~uint64_t{0}, uint64_t{1} << 63}) {
@@ -68,7 +69,7 @@ std::vector<wire::Envelope> EveryBodyType() {
         (*message.mutable_metrics()->mutable_link_wire_bytes_sent())["party1"] = 77;
         break;
       case wire::Envelope::kAbort:
-        message.mutable_abort()->set_code("PEER_MISSING");
+        message.mutable_abort()->set_code(wire::REASON_PEER_MISSING);
         message.mutable_abort()->set_detail("party3 did not connect");
         break;
       default:

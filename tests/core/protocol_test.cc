@@ -311,15 +311,31 @@ TEST_F(PartyStartTest, WrongVectorLengthIsRefused) {
   EXPECT_EQ(party_.OnStart(start).code(), Code::kBadInput);
 }
 
-TEST_F(PartyStartTest, UnknownProtocolIsRefusedAndNotEchoedVerbatim) {
+TEST_F(PartyStartTest, UnknownProtocolIsRefusedNamingTheValue) {
   wire::Start start = coordinator_.MakeStart();
-  start.set_protocol("full\n" + std::string(1000, 'x'));
+  start.set_protocol(static_cast<wire::Protocol>(77));  // proto3 enums are open: any number arrives
   const Status s = party_.OnStart(start);
   EXPECT_EQ(s.code(), Code::kBadInput);
-  EXPECT_EQ(s.message().find('\n'), std::string::npos);
+  EXPECT_NE(s.message().find("Start.protocol 77"), std::string::npos) << s.message();
   EXPECT_LT(s.message().size(), 200u);
-  start.set_protocol("");
+  start.set_protocol(wire::PROTOCOL_UNSPECIFIED);
   EXPECT_EQ(party_.OnStart(start).code(), Code::kBadInput);
+}
+
+TEST_F(PartyStartTest, SecAggIsRefusedAsUnsupportedUntilTheEnginesRunIt) {
+  wire::Start start = coordinator_.MakeStart();
+  start.set_protocol(wire::PROTOCOL_SECAGG);
+  const Status s = party_.OnStart(start);
+  EXPECT_EQ(s.code(), Code::kBadInput);
+  EXPECT_NE(s.message().find("not supported"), std::string::npos) << s.message();
+}
+
+TEST_F(PartyStartTest, UnknownWorkloadIsRefused) {
+  wire::Start start = coordinator_.MakeStart();
+  start.set_workload(static_cast<wire::Workload>(12345));
+  const Status s = party_.OnStart(start);
+  EXPECT_EQ(s.code(), Code::kBadInput);
+  EXPECT_NE(s.message().find("Start.workload 12345"), std::string::npos) << s.message();
 }
 
 TEST_F(PartyStartTest, BadChunkSizeIsRefused) {
@@ -578,9 +594,9 @@ TEST(CoordinatorStartTest, StartDescribesTheRun) {
   EXPECT_EQ(start.num_parties(), 7u);
   EXPECT_EQ(start.roster_digest(), roster.Digest());
   EXPECT_EQ(start.vector_length(), 9u + 7u);
-  EXPECT_EQ(start.protocol(), "seeded");
+  EXPECT_EQ(start.protocol(), wire::PROTOCOL_SEEDED);
   EXPECT_EQ(start.chunk_values(), 1000u);
-  EXPECT_EQ(start.workload(), "vector");
+  EXPECT_EQ(start.workload(), wire::WORKLOAD_VECTOR);
   EXPECT_EQ(c.Totals().size(), 16u);
 }
 

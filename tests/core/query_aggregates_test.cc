@@ -204,7 +204,7 @@ TEST(PartyInputTest, QueryIsCheckedAgainstThePartysPolicy) {
   ASSERT_TRUE(roster.ok()) << roster.status().ToString();
   const VisitTable table = SmallTable();
   wire::Start start;
-  start.set_workload("query");
+  start.set_workload(wire::WORKLOAD_QUERY);
   start.set_query(R"({"group_by": ["district"], "metrics": ["visits"]})");
   PartyData data{.visits = &table};
   auto p1 = BuildPartyInput(start, "run", data, *roster, 0);
@@ -226,7 +226,7 @@ TEST(PartyInputTest, QueryIsCheckedAgainstThePartysPolicy) {
   EXPECT_EQ(vector_party.status().message(),
             "the coordinator runs the query workload but this party was started with --vector-length");
   // It answers the vector workload with its prepared input, moved out once.
-  start.set_workload("vector");
+  start.set_workload(wire::WORKLOAD_VECTOR);
   auto moved = BuildPartyInput(start, "run", PartyData{.vector_input = &vector_input}, *roster, 0);
   ASSERT_TRUE(moved.ok()) << moved.status().ToString();
   EXPECT_EQ(*moved, std::vector<uint64_t>(12, 1));

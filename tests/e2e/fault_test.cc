@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/core/messages.h"
 #include "proto/mpcstats.pb.h"
 #include "tests/e2e/cluster.h"
 #include "tests/e2e/run_checks.h"
@@ -149,7 +150,7 @@ std::string HelloFrame(const std::string& claimed_id) {
   wire::Envelope envelope;
   envelope.set_sender(claimed_id);
   envelope.set_seq(0);
-  envelope.mutable_hello()->set_protocol_version(1);
+  envelope.mutable_hello()->set_protocol_version(core::kProtocolVersion);
   std::string body = envelope.SerializeAsString();
   std::string frame(4, '\0');
   uint32_t len = static_cast<uint32_t>(body.size());
@@ -436,6 +437,39 @@ TEST(FaultTest, IdNotInRosterIsUserError) {
   SetFlag(argv, "--id", "party9");
   std::string log = ExpectUserError(cluster, "party9", argv, PortsOtherThan(cluster, 0));
   EXPECT_NE(log.find("party9"), std::string::npos) << log;
+}
+
+// --listen is parsed and the port bound before the process joins anything: a bad address or a
+// port that is taken is the user's to fix (exit 2, one line naming it) and nothing is sent.
+TEST(FaultTest, BadListenAddressIsUserError) {
+  Cluster cluster({.num_parties = 3});
+  std::vector<std::string> party = cluster.PartyArgs(1);
+  SetFlag(party, "--listen", "999.1.2.3");
+  std::string log = ExpectUserError(cluster, "party1", party, PortsOtherThan(cluster, 1));
+  EXPECT_NE(log.find("bad listen address '999.1.2.3'"), std::string::npos) << log;
+
+  std::vector<std::string> coordinator = cluster.CoordinatorArgs();
+  SetFlag(coordinator, "--listen", "not-an-address");
+  log = ExpectUserError(cluster, "coordinator", coordinator, PartyPorts(cluster));
+  EXPECT_NE(log.find("bad listen address 'not-an-address'"), std::string::npos) << log;
+}
+
+TEST(FaultTest, ListenPortInUseIsUserError) {
+  Cluster cluster({.num_parties = 3});
+  // Started under other names, the processes do not get the sockets the cluster holds for their
+  // roster ports: the test holds them (a decoy listens on each), so binding them fails.
+  std::vector<uint16_t> ports = PortsOtherThan(cluster, 1);
+  ports.push_back(cluster.party_port(1));
+  std::string log = ExpectUserError(cluster, "party1-port-taken", cluster.PartyArgs(1), ports);
+  EXPECT_NE(log.find(":" + std::to_string(cluster.party_port(1)) + ": Address already in use"), std::string::npos)
+      << log;
+
+  std::vector<uint16_t> all = PartyPorts(cluster);
+  all.push_back(cluster.coordinator_port());
+  log = ExpectUserError(cluster, "coordinator-port-taken", cluster.CoordinatorArgs(), all);
+  EXPECT_NE(log.find(":" + std::to_string(cluster.coordinator_port()) + ": Address already in use"),
+            std::string::npos)
+      << log;
 }
 
 TEST(FaultTest, BadFlagsAreUserErrors) {

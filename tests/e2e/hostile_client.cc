@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "common/core/frame_codec.h"
+#include "common/core/messages.h"
 #include "common/net/asio.h"
 #include "common/net/tls_context.h"
 #include "tests/support/frame_decoder.h"
@@ -140,7 +141,9 @@ bool HostileClient::WaitForClose(std::chrono::milliseconds timeout) {
 
 bool HostileClient::ReceivedAbort(const std::string& code) const {
   for (const auto& message : received_) {
-    if (message.has_abort() && message.abort().code() == code) return true;
+    if (!message.has_abort()) continue;
+    const auto received = core::CodeFromWire(message.abort().code());
+    if (received.ok() && core::CodeName(*received) == code) return true;
   }
   return false;
 }
@@ -167,7 +170,7 @@ wire::Envelope HelloEnvelope(const std::string& run_id, const std::string& sende
   envelope.set_run_id(run_id);
   envelope.set_sender(sender);
   envelope.set_seq(seq);
-  envelope.mutable_hello()->set_protocol_version(1);
+  envelope.mutable_hello()->set_protocol_version(core::kProtocolVersion);
   return envelope;
 }
 

@@ -216,7 +216,10 @@ awaitable<std::string> RawReadReply(TlsStream& stream) {
   auto message = core::ParseEnvelope(body);
   if (!message.ok()) co_return "error: " + message.status().ToString();
   if (message->has_hello_ack()) co_return "HelloAck";
-  if (message->has_abort()) co_return "Abort:" + message->abort().code();
+  if (message->has_abort()) {
+    const auto code = core::CodeFromWire(message->abort().code());
+    co_return "Abort:" + (code.ok() ? std::string(core::CodeName(*code)) : code.status().ToString());
+  }
   co_return "other";
 }
 
@@ -542,6 +545,33 @@ TEST_F(ChannelTest, TwoSimultaneousConnectionsWithOneIdentityAdmitExactlyOne) {
   EXPECT_EQ(acks, 1) << replies[0] << " / " << replies[1];
   EXPECT_EQ(std::count(replies.begin(), replies.end(), "Abort:DUPLICATE_MESSAGE"), 1)
       << replies[0] << " / " << replies[1];
+}
+
+// A peer of protocol version 1 (string enums in Start and Abort) is refused at Hello, before any
+// Start it could misread: UNEXPECTED_MESSAGE, and it is not admitted.
+TEST_F(ChannelTest, HelloOfProtocolVersionOneIsRefused) {
+  ASSERT_EQ(core::kProtocolVersion, 2u);
+  auto acceptor = Listen({"party2"});
+  auto accepted = Spawn(io_, acceptor->AcceptAll(Clock::now() + 1s));
+  auto tls2 = Tls("party2");
+  std::unique_ptr<TlsStream> client;
+  std::string reply;
+  auto scenario = [&]() -> awaitable<bool> {
+    EXPECT_EQ(co_await RawConnect(*tls2, port_, &client, /*send_hello=*/false), "");
+    wire::Envelope old = core::MakeHello(kRun, "party2");
+    old.mutable_hello()->set_protocol_version(1);
+    std::string hello;
+    EXPECT_TRUE(core::AppendFrame(old, core::kDefaultMaxFrameBytes, &hello).ok());
+    EXPECT_EQ(co_await RawWrite(*client, hello), "");
+    reply = co_await RawReadReply(*client);
+    co_return true;
+  };
+  auto done = Spawn(io_, scenario());
+  RunAll(io_);
+  EXPECT_EQ(reply, "Abort:UNEXPECTED_MESSAGE");
+  ASSERT_TRUE(accepted->has_value());
+  EXPECT_EQ((*accepted)->status().code(), Code::kPeerMissing);
+  EXPECT_EQ(acceptor->admitted().count("party2"), 0u);
 }
 
 // ---- hostile frames after a good handshake ----

@@ -64,20 +64,13 @@ class EngineBase : public Engine {
   const Context& context() const { return context_; }
 
   Status Handle(const std::string& sender, const wire::Envelope& message) override {
-    if (message.sender() != sender) {
-      return Status(Code::kWrongSender, fmt::format("message claims sender '{}' on the link of {}",
-                                                    SanitizeForLog(message.sender(), 64), sender));
-    }
+    if (Status s = CheckSender(message, sender); !s.ok()) return s;
     if (message.body_case() == wire::Envelope::kAbort) {
-      const Code code = CodeFromName(message.abort().code());
-      const Status abort(Code::kAborted, fmt::format("{} aborted the run: {} {}", sender, CodeName(code),
-                                                     SanitizeForLog(message.abort().detail())));
-      return state_->OnAbortReceived(context_, sender, abort);
+      return state_->OnAbortReceived(context_, sender, AbortReceived(sender, message.abort()));
     }
     if (state_->terminal()) return Status::Ok();  // late messages after the end change nothing
-    if (!context_.run_id.empty() && message.run_id() != context_.run_id) {
-      return Status(Code::kWrongRun, fmt::format("{} sent a message of run '{}', this run is '{}'", sender,
-                                                 SanitizeForLog(message.run_id(), 64), context_.run_id));
+    if (!context_.run_id.empty()) {
+      if (Status s = CheckRunId(message, context_.run_id, sender); !s.ok()) return s;
     }
     // The link's handshake (Hello or HelloAck) was number 0 on every link.
     auto [seq, fresh] = context_.receive_seq.try_emplace(sender);
@@ -143,7 +136,9 @@ class EngineBase : public Engine {
 
   bool finished() const override { return state_->terminal(); }
   bool settled() const override { return state_->settled(context_); }
-  bool awaits_peer_deadline() const override { return state_->awaits_peer_deadline(); }
+  std::chrono::milliseconds Patience(std::chrono::milliseconds timeout) const override {
+    return state_->Patience(context_, timeout);
+  }
   const Status& outcome() const override { return context_.outcome; }
 
  protected:

@@ -63,8 +63,11 @@ class AwaitVerdict final : public PartyState {
   StatusOr<Next> Handle(PartyContext& ctx, const std::string& sender, const wire::Envelope& message) override;
   Status OnPeerLost(PartyContext& ctx, const std::string& peer, const Status& cause) override;
   Status OnDeadline(PartyContext& ctx) override;
-  // The coordinator names a straggler one timeout after its last progress, as we would.
-  bool awaits_peer_deadline() const override { return true; }
+  // The coordinator names a straggler one timeout after its last progress, as we would: wait a
+  // margin longer for its verdict.
+  std::chrono::milliseconds Patience(const PartyContext&, std::chrono::milliseconds timeout) const override {
+    return timeout + std::min(timeout, std::chrono::milliseconds(2000));
+  }
 };
 
 class Completed final : public PartyState {
