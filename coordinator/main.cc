@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "common/core/average_visits_query.h"
+#include "common/core/dp_options.h"
 #include "common/core/dp_payload.h"
 #include "common/core/query.h"
 #include "common/core/query_plan.h"
@@ -14,6 +15,7 @@
 #include "common/sys/logging.h"
 #include "common/sys/memory_tuning.h"
 #include "common/net/tls_context.h"
+#include "common/report/noisy_query_report.h"
 #include "common/report/query_report.h"
 #include "common/report/run_report.h"
 #include "coordinator/coordinator_runner.h"
@@ -43,6 +45,7 @@ int main(int argc, char** argv) {
   uint32_t chunk_values = mpcstats::core::kDefaultChunkValues;
   std::string vector_out;
   std::string query_path;
+  mpcstats::core::DpOptions dp;
 
   CLI::App app{"mpcstats coordinator: adds up the parties' partial sums and publishes the result"};
   app.add_option("--roster", roster_path, "roster JSON listing the coordinator and every party")->required();
@@ -69,6 +72,28 @@ int main(int argc, char** argv) {
                  "query JSON (group_by, metrics, date_from, date_to); without it the default run's query runs "
                  "(average visits per user per store category, examples/queries/average_visits.json)")
       ->excludes(app.get_option("--vector-length"));
+  // Differential privacy from the command line (common/core/dp_options.h): the values are checked
+  // as a query file's privacy block is.
+  auto* dp_rho = app.add_option("--dp-rho", dp.rho,
+                                "run the query (--query, or the default one) with differential privacy: its "
+                                "zCDP budget rho, with the bounds below")
+                     ->excludes(app.get_option("--vector-length"))
+                     ->group("Differential privacy");
+  app.add_option("--dp-delta", dp.delta, "with --dp-rho: delta at which epsilon is reported (default 1e-6)")
+      ->needs(dp_rho)
+      ->group("Differential privacy");
+  app.add_option("--dp-max-visits-per-cell", dp.max_visits_per_user_per_cell,
+                 "with --dp-rho: visits of one user counted per cell (default 20)")
+      ->needs(dp_rho)
+      ->group("Differential privacy");
+  app.add_option("--dp-max-cells-per-user", dp.max_cells_per_user,
+                 "with --dp-rho: cells one user counts in, chosen at random when it has more (default 8)")
+      ->needs(dp_rho)
+      ->group("Differential privacy");
+  app.add_option("--dp-max-spend-per-visit", dp.max_spend_per_visit,
+                 "with --dp-rho: spend per visit is clamped to this (spend metrics only; default 500)")
+      ->needs(dp_rho)
+      ->group("Differential privacy");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -84,24 +109,35 @@ int main(int argc, char** argv) {
   auto tls = mpcstats::net::MakeTlsContext(tls_files, mpcstats::core::kCoordinatorId);
   if (!tls.ok()) return Fail(tls.status());
   std::shared_ptr<const mpcstats::core::QueryPlan> query_plan;
+  std::optional<mpcstats::core::Query> query;
+  std::string query_source = query_path;  // names the query in error messages
   if (!query_path.empty()) {
-    auto query = mpcstats::core::LoadQuery(query_path);
-    if (!query.ok()) return Fail(query.status());
+    auto loaded = mpcstats::core::LoadQuery(query_path);
+    if (!loaded.ok()) return Fail(loaded.status());
+    query = std::move(loaded).value();
+  }
+  if (!query && vector_length == 0) {
+    // The default run is a query like any other: the parties' policies and suppression apply
+    // (and --dp-rho makes it private).
+    query = mpcstats::core::AverageVisitsQuery();
+    query_source = "the default query";
+  }
+  if (dp_rho->count() > 0) {
+    auto with_privacy = mpcstats::core::AttachPrivacy(*query, dp);
+    if (!with_privacy.ok()) return Fail(with_privacy.status());
+    query = std::move(with_privacy).value();
+  }
+  if (query) {
     auto plan = mpcstats::core::QueryPlan::Make(*query, roster->categories, roster->districts);
-    if (!plan.ok()) return Fail(plan.status().WithContext(query_path));
+    if (!plan.ok()) return Fail(plan.status().WithContext(query_source));
     if (plan->query().privacy) {
-      // Every process derives the same calibration; h < 1 or noise out of range is refused here.
+      // Every process derives the same calibration; h < 1 or noise out of range is refused here,
+      // before listening (the engine derives it again to decode the noisy totals).
       auto calibration = mpcstats::core::CalibrateRun(*plan, *roster, roster->num_parties());
-      if (!calibration.ok()) return Fail(calibration.status().WithContext(query_path));
-      // The end-to-end wiring (charge, noise, noisy decoding) lands with the protocol engine (issue 9):
-      // until then a private query is refused rather than answered exactly.
-      return Fail(Status(Code::kUsage, query_path + ": private queries (\"privacy\") are not run end to end yet"));
+      if (!calibration.ok()) return Fail(calibration.status().WithContext(query_source));
+      spdlog::info("private query: rho {}, epsilon {:.4g} at delta {:g}, h = {} of {} parties", calibration->rho,
+                   calibration->epsilon, calibration->delta, calibration->h, roster->num_parties());
     }
-    query_plan = std::make_shared<const mpcstats::core::QueryPlan>(std::move(plan).value());
-  } else if (vector_length == 0) {
-    // The default run is a query like any other: the parties' policies and suppression apply.
-    auto plan = mpcstats::core::AverageVisitsPlan(roster->categories, roster->districts);
-    if (!plan.ok()) return Fail(plan.status());
     query_plan = std::make_shared<const mpcstats::core::QueryPlan>(std::move(plan).value());
   }
   std::error_code ec;
@@ -123,7 +159,8 @@ int main(int argc, char** argv) {
                      .payload_length = payload_length,
                      .protocol = *mpcstats::core::ParseProtocolName(protocol),
                      .chunk_values = chunk_values,
-                     .query_json = query_plan ? mpcstats::core::QueryToJson(query_plan->query()).dump() : ""},
+                     .query_json = query_plan ? mpcstats::core::QueryToJson(query_plan->query()).dump() : "",
+                     .guaranteed_parties = roster->num_parties()},
       .query_plan = query_plan,
       .timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000)),
       .listen_address = listen,
@@ -144,7 +181,10 @@ int main(int argc, char** argv) {
     return mpcstats::core::kExitRunFailed;
   }
   if (report.query_plan) {
-    const std::string csv = mpcstats::report::QueryResultCsv(*report.query_plan, report.query_result);
+    const std::string csv =
+        report.privacy
+            ? mpcstats::report::NoisyQueryResultCsv(*report.query_plan, report.noisy_result, *report.privacy)
+            : mpcstats::report::QueryResultCsv(*report.query_plan, report.query_result);
     if (Status s = mpcstats::report::WriteFileAtomically(result_csv, csv); !s.ok()) {
       spdlog::error("{}", s.ToString());
       return mpcstats::core::kExitRunFailed;

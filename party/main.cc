@@ -136,7 +136,8 @@ int RunPushdown(const Flags& flags, const mpcstats::core::Roster& roster,
   const size_t num_parties = roster.num_parties();
   auto cached = std::make_shared<std::vector<uint64_t>>(std::move(default_payload).value());
   return RunAndReport(flags, roster, std::move(tls),
-                      [database, cached, roster, party_index, num_parties](const mpcstats::wire::Start& start) {
+                      [database, cached, roster, party_index, num_parties](const mpcstats::wire::Start& start,
+                                                                           const std::string& run_id) {
                         mpcstats::core::PartyData data{
                             .plan_payload = [&](const mpcstats::core::QueryPlan& plan)
                                 -> mpcstats::core::StatusOr<std::vector<uint64_t>> {
@@ -147,8 +148,30 @@ int RunPushdown(const Flags& flags, const mpcstats::core::Roster& roster,
                               }
                               return database->Payload(plan, num_parties);
                             }};
-                        return mpcstats::core::BuildPartyInput(start, data, roster, party_index);
+                        return mpcstats::core::BuildPartyInput(start, run_id, data, roster, party_index);
                       });
+}
+
+std::optional<uint64_t> SpentNano(mpcstats::core::BudgetLedger* ledger, const mpcstats::core::PartyEntry& self) {
+  if (ledger == nullptr) return std::nullopt;
+  auto state = ledger->State(self.id, self.policy.privacy_budget_rho);
+  if (!state.ok()) return std::nullopt;
+  return state->spent_nano;
+}
+
+// A private query's charge is committed by the time its input exists (before anything is
+// sent): one line saying what the party has spent now.
+void LogCharge(mpcstats::core::BudgetLedger* ledger, const mpcstats::core::PartyEntry& self,
+               const std::string& run_id, std::optional<uint64_t> spent_before) {
+  if (ledger == nullptr) return;
+  auto state = ledger->State(self.id, self.policy.privacy_budget_rho);
+  if (!state.ok() || (spent_before && state->spent_nano == *spent_before)) return;
+  if (state->remaining()) {
+    spdlog::info("{}: privacy budget charged for run {}: spent rho {}, remaining {}", self.id, run_id,
+                 state->spent(), *state->remaining());
+  } else {
+    spdlog::info("{}: privacy budget charged for run {}: spent rho {} (no limit)", self.id, run_id, state->spent());
+  }
 }
 
 // --show-budget: what this party has spent of its privacy budget, from its ledger.
@@ -237,10 +260,14 @@ int main(int argc, char** argv) {
   if (flags.tls.cert.empty() || flags.tls.key.empty() || flags.tls.ca.empty()) {
     return Fail(Status(Code::kUsage, "--cert, --key and --ca are required"));
   }
+  // Opened now so a bad file is exit 2 before connecting; charged by private queries. Without it
+  // a private query is refused at Start (BAD_INPUT naming the party) when the policy sets
+  // privacy_budget_rho, and answered uncounted when it sets none.
+  std::shared_ptr<mpcstats::core::BudgetLedger> ledger;
   if (!flags.budget_ledger.empty()) {
-    // Opened now so a bad file is exit 2 before connecting; charged by private queries.
-    auto ledger = mpcstats::ledger::SqliteLedger::Open(flags.budget_ledger);
-    if (!ledger.ok()) return Fail(ledger.status());
+    auto opened = mpcstats::ledger::SqliteLedger::Open(flags.budget_ledger);
+    if (!opened.ok()) return Fail(opened.status());
+    ledger = std::move(opened).value();
   }
   if (flags.data.empty() && flags.users == 0 && flags.vector_length == 0 && flags.pg.empty()) {
     return Fail(Status(Code::kUsage,
@@ -268,8 +295,9 @@ int main(int argc, char** argv) {
     mpcstats::core::AppendCheckVector(input.get(), party_index, roster->num_parties());
     spdlog::info("{}: vector workload of {} values", flags.id, flags.vector_length);
     return RunAndReport(
-        flags, *roster, *tls, [input, roster = *roster, party_index](const mpcstats::wire::Start& start) {
-          return mpcstats::core::BuildPartyInput(start, {.vector_input = input.get()}, roster, party_index);
+        flags, *roster, *tls,
+        [input, roster = *roster, party_index](const mpcstats::wire::Start& start, const std::string& run_id) {
+          return mpcstats::core::BuildPartyInput(start, run_id, {.vector_input = input.get()}, roster, party_index);
         });
   }
   std::shared_ptr<mpcstats::db::PgSource> database;
@@ -296,8 +324,17 @@ int main(int argc, char** argv) {
   // The visits stay here; what is shared is decided by the coordinator's Start (the default run's
   // query or a --query), after this party's policy has allowed it.
   auto table = std::make_shared<const mpcstats::core::VisitTable>(std::move(visits).value());
-  return RunAndReport(
-      flags, *roster, *tls, [table, roster = *roster, party_index](const mpcstats::wire::Start& start) {
-        return mpcstats::core::BuildPartyInput(start, {.visits = table.get()}, roster, party_index);
-      });
+  // A private query's bounding choices and noise: OpenSSL's generator.
+  auto random = std::make_shared<mpcstats::core::SecureRandom>();
+  return RunAndReport(flags, *roster, *tls,
+                      [table, random, ledger, roster = *roster, party_index](const mpcstats::wire::Start& start,
+                                                                             const std::string& run_id) {
+                        const auto& self = roster.parties[party_index];
+                        const auto spent_before = SpentNano(ledger.get(), self);
+                        auto input = mpcstats::core::BuildPartyInput(
+                            start, run_id, {.visits = table.get(), .random = random.get(), .ledger = ledger.get()},
+                            roster, party_index);
+                        if (input.ok()) LogCharge(ledger.get(), self, run_id, spent_before);
+                        return input;
+                      });
 }

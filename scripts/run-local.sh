@@ -9,7 +9,7 @@ source "$MPC_SCRIPTS/lib/run-job.sh"
 usage() {
   cat <<USAGE
 Usage: $PROG [--parties N] [--users-per-party U] [--seed S] [--out DIR] [--timeout S]
-                   [--query FILE] [--no-scaling] [--build-dir DIR] [--no-build]
+                   [--query FILE] [--dp-rho R] [--no-scaling] [--build-dir DIR] [--no-build]
 
   --parties N          number of parties (default 3)
   --users-per-party U  synthetic users per party (default 1000)
@@ -18,6 +18,11 @@ Usage: $PROG [--parties N] [--users-per-party U] [--seed S] [--out DIR] [--timeo
   --timeout S          the processes' timeout in seconds (default 30)
   --query FILE         run this statistics query (JSON, see examples/queries/) instead of the
                        default run's (examples/queries/average_visits.json): writes DIR/result.csv and DIR/result_chart.png (1 or 2 grouping keys)
+  --dp-rho R           differential privacy: the run's query (--query, or the default run's) gets
+                       privacy rho R and the coordinator's default bounds (20 visits per user per
+                       cell, 8 cells per user); the parties add noise before sharing, so the totals
+                       are noisy and are not compared with the plaintext (run.json has "privacy"
+                       and each row's noise_sd and 95 % interval)
   --no-scaling         skip the scaling sweep (N = 2..max(5, parties))
   --build-dir DIR      build directory (default build/ in the repository)
   --no-build           use the binaries as they are (default: scripts/build.sh, Release)
@@ -30,7 +35,7 @@ plaintext computation).
 USAGE
 }
 
-parties=3 users=1000 seed=42 out=results timeout=30 scaling=1 build_dir="$MPC_ROOT/build" build=1 query=""
+parties=3 users=1000 seed=42 out=results timeout=30 scaling=1 build_dir="$MPC_ROOT/build" build=1 query="" dp_rho=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --parties) need_value "$1" $#; check_uint "$1" "$2" 2; parties=$((10#$2)); shift 2 ;;
@@ -39,6 +44,7 @@ while [[ $# -gt 0 ]]; do
     --out) need_value "$1" $#; out="$2"; shift 2 ;;
     --timeout) need_value "$1" $#; check_uint "$1" "$2" 1; timeout=$((10#$2)); shift 2 ;;
     --query) need_value "$1" $#; query="$2"; shift 2 ;;
+    --dp-rho) need_value "$1" $#; dp_rho="$2"; shift 2 ;;
     --no-scaling) scaling=0; shift ;;
     --build-dir) need_value "$1" $#; build_dir="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
@@ -60,8 +66,12 @@ rm -f "$out/local_results.json" "$out/smpc_comparison.png" "$out/scaling.csv" "$
 
 rj_install_traps
 "$MPC_SCRIPTS/gen-certs.sh" --out "$out/certs" --parties "$parties"
-if [[ -n "$query" ]]; then
-  rj_mpc_run "$out" "$build_dir" "$out/certs" "$parties" "$users" "$seed" "$timeout" --query "$query" \
+if [[ -n "$query" || -n "$dp_rho" ]]; then
+  query_args=()
+  [[ -z "$query" ]] || query_args+=(--query "$query")
+  # The coordinator checks the value (exit 2 naming --dp-rho when it is out of range).
+  [[ -z "$dp_rho" ]] || query_args+=(--dp-rho "$dp_rho")
+  rj_mpc_run "$out" "$build_dir" "$out/certs" "$parties" "$users" "$seed" "$timeout" "${query_args[@]}" \
     || die "the SMPC run failed; logs in $out/logs"
   # The coordinator's table is on its stdout, in its log after the log lines.
   grep -v '^[0-9]\{4\}-[0-9][0-9]-[0-9][0-9]T' "$out/logs/coordinator.log" || true

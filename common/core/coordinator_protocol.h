@@ -22,6 +22,10 @@ struct RunParameters {
   ProtocolKind protocol = ProtocolKind::kSeeded;
   uint32_t chunk_values = kDefaultChunkValues;
   std::string query_json;  // workload query: its canonical JSON, sent in Start
+  // A private query's noise calibration assumes these parties are sure to be included (the
+  // parties derive the same number from Start: GuaranteedParties in party_input.h). 0: every
+  // party, as full and seeded sharing include all or fail; secure aggregation: its threshold.
+  uint64_t guaranteed_parties = 0;
 };
 
 class CoordinatorProtocol {

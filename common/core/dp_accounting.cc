@@ -226,6 +226,7 @@ nlohmann::json DpCalibration::ToJson(const Query& query) const {
   }
   nlohmann::json out = {{"rho", rho},          {"epsilon", epsilon},   {"delta", delta},
                         {"h", h},              {"rho_accounted", rho_accounted},
+                        {"guaranteed_parties", guaranteed_parties},
                         {"sigma", sigma},      {"rho_split", rho_split}};
   const nlohmann::json canonical = QueryToJson(query);
   if (canonical.contains("bounds")) out["bounds"] = canonical["bounds"];

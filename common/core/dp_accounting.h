@@ -102,6 +102,9 @@ struct DpCalibration {
   double rho = 0;
   double delta = 0;
   uint64_t h = 0;            // parties whose noise alone must suffice
+  // Parties the calibration assumed sure to be included (h + the largest dp_max_colluding); set
+  // by CalibrateRun. A run that includes fewer must not be published (too little noise).
+  uint64_t guaranteed_parties = 0;
   uint64_t num_parties = 0;  // the most parties whose noise can be in the sum
   double rho_accounted = 0;  // sum of the aggregates' rho_accounted, <= rho
   double epsilon = 0;        // EpsilonFromRho(rho, delta)

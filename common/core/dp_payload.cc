@@ -35,7 +35,9 @@ std::string QueryDigest(const Query& query) {
 StatusOr<DpCalibration> CalibrateRun(const QueryPlan& plan, const Roster& roster, uint64_t guaranteed_parties) {
   auto h = NoiseParties(roster, guaranteed_parties);
   if (!h.ok()) return h.status();
-  return CalibrateDp(plan, *h, roster.num_parties());
+  auto calibration = CalibrateDp(plan, *h, roster.num_parties());
+  if (calibration.ok()) calibration->guaranteed_parties = guaranteed_parties;
+  return calibration;
 }
 
 StatusOr<std::vector<uint64_t>> MakeDpPayload(const QueryPlan& plan, const VisitTable& table, const Roster& roster,

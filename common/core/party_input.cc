@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "common/core/dp_payload.h"
 #include "common/core/local_aggregates.h"
 #include "common/core/messages.h"
 #include "common/core/policy.h"
@@ -12,8 +13,10 @@
 
 namespace mpcstats::core {
 
-StatusOr<std::vector<uint64_t>> BuildPartyInput(const wire::Start& start, const PartyData& data,
-                                                const Roster& roster, size_t party_index) {
+uint64_t GuaranteedParties(const wire::Start& start) { return start.num_parties(); }
+
+StatusOr<std::vector<uint64_t>> BuildPartyInput(const wire::Start& start, const std::string& run_id,
+                                                const PartyData& data, const Roster& roster, size_t party_index) {
   auto workload = WorkloadFromWire(start.workload());
   if (!workload.ok()) return workload.status();
   const size_t num_parties = roster.num_parties();
@@ -39,12 +42,25 @@ StatusOr<std::vector<uint64_t>> BuildPartyInput(const wire::Start& start, const 
       if (!query.ok()) return query.status();
       const PartyEntry& self = roster.parties[party_index];
       if (Status s = CheckQueryAllowed(*query, self.policy, self.id); !s.ok()) return s;
-      // Never answer a private query exactly: MakeDpPayload (dp_payload.h) is wired in with the
-      // protocol engine (issue 9).
-      if (query->privacy) return Status(Code::kBadInput, self.id + ": private queries are not run end to end yet");
       auto plan = QueryPlan::Make(*query, roster.categories, roster.districts);
       if (!plan.ok()) return plan.status();
-      auto input = pushdown ? data.plan_payload(*plan) : ComputeQueryPayload(*data.visits, *plan, num_parties);
+      StatusOr<std::vector<uint64_t>> input = Status(Code::kInternal, "no input");
+      if (query->privacy) {
+        // Bounded, noisy and paid for (the ledger charge commits inside MakeDpPayload) before it
+        // is returned; never answered exactly.
+        if (pushdown) {
+          return Status(Code::kBadInput,
+                        self.id + ": a private query bounds each user's contribution, which needs the visit rows: "
+                                  "run this party with --pg-mode stream (or CSV data), not pushdown");
+        }
+        if (data.random == nullptr) return Status(Code::kInternal, "a private query without a random source");
+        input = MakeDpPayload(*plan, *data.visits, roster, party_index,
+                              {.run_id = run_id, .guaranteed_parties = GuaranteedParties(start)}, *data.random,
+                              data.ledger);
+        if (!input.ok()) return input.status();
+      } else {
+        input = pushdown ? data.plan_payload(*plan) : ComputeQueryPayload(*data.visits, *plan, num_parties);
+      }
       if (!input.ok()) return input.status().WithContext(self.id);
       AppendCheckVector(&*input, party_index, num_parties);
       return input;

@@ -8,9 +8,11 @@
 #include <span>
 #include <vector>
 
+#include "common/core/budget_ledger.h"
 #include "common/core/local_aggregates.h"
 #include "common/core/query_plan.h"
 #include "common/core/roster.h"
+#include "common/core/secure_random.h"
 #include "common/core/status.h"
 #include "common/core/visit_table.h"
 #include "proto/mpcstats.pb.h"
@@ -25,7 +27,18 @@ struct PartyData {
   // A database that aggregates where the data lives (--pg pushdown), instead of `visits`: the
   // payload of any plan (room for the check vector). Answers "query".
   std::function<StatusOr<std::vector<uint64_t>>(const QueryPlan&)> plan_payload;
+  // Private queries (dp_payload.h): where the bounding's random choices and the noise come from
+  // (required for them), and the party's budget ledger (nullptr: none kept; refused when the
+  // policy sets privacy_budget_rho). The charge commits before the input is returned.
+  RandomSource* random = nullptr;
+  BudgetLedger* ledger = nullptr;
 };
+
+// The parties a run is sure to include, which a private query's noise calibration assumes (h =
+// this - the largest dp_max_colluding). Full and seeded sharing include every party or fail, so
+// it is Start's num_parties; secure aggregation's hook: its threshold. The coordinator passes the
+// same number (RunParameters::guaranteed_parties).
+uint64_t GuaranteedParties(const wire::Start& start);
 
 // A party's own answer to the default run (for local_<id>.json, never sent), read off the payload
 // of the default run's plan (average_visits_query.h): how a source that only answers plans
@@ -33,8 +46,10 @@ struct PartyData {
 LocalAggregates LocalAggregatesFromPayload(const QueryPlan& average_visits_plan, std::span<const uint64_t> payload);
 
 // kBadInput when this party's data cannot answer the workload (or a query needs a spend column
-// it lacks, or a sum would not be exact); kPolicyRefused when its policy does not allow the query.
-StatusOr<std::vector<uint64_t>> BuildPartyInput(const wire::Start& start, const PartyData& data,
-                                                const Roster& roster, size_t party_index);
+// it lacks, or a sum would not be exact); kPolicyRefused when its policy does not allow the query
+// (an exact one under require_dp) or the calibration's h < 1; for a private query also
+// kInsufficientPrivacyBudget (naming the party and what remains). All before anything is sent.
+StatusOr<std::vector<uint64_t>> BuildPartyInput(const wire::Start& start, const std::string& run_id,
+                                                const PartyData& data, const Roster& roster, size_t party_index);
 
 }  // namespace mpcstats::core

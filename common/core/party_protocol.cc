@@ -29,7 +29,8 @@ PartyProtocol::PartyProtocol(const Roster& roster, std::string self_id, InputSou
 PartyProtocol::PartyProtocol(const Roster& roster, std::string self_id, std::vector<uint64_t> input)
     : PartyProtocol(roster, std::move(self_id),
                     // A copy per Start, so a refused Start can be followed by another (tests do).
-                    [fixed = std::make_shared<const std::vector<uint64_t>>(std::move(input))](const wire::Start&) {
+                    [fixed = std::make_shared<const std::vector<uint64_t>>(std::move(input))](const wire::Start&,
+                                                                                       const std::string&) {
                       return StatusOr<std::vector<uint64_t>>(*fixed);
                     }) {}
 
@@ -37,7 +38,7 @@ PartyProtocol::~PartyProtocol() = default;
 PartyProtocol::PartyProtocol(PartyProtocol&&) noexcept = default;
 PartyProtocol& PartyProtocol::operator=(PartyProtocol&&) noexcept = default;
 
-Status PartyProtocol::OnStart(const wire::Start& start) {
+Status PartyProtocol::OnStart(const wire::Start& start, const std::string& run_id) {
   if (phase_ != Phase::kWaitingStart) return Status(Code::kDuplicateMessage, "second Start from the coordinator");
   if (start.num_parties() != num_parties_) {
     return Status(Code::kBadInput,
@@ -54,7 +55,7 @@ Status PartyProtocol::OnStart(const wire::Start& start) {
     return Status(Code::kBadInput, fmt::format("chunk size {} out of range", start.chunk_values()));
   }
   // Only now do we know what the run computes: build our input (policy checks included).
-  auto input = input_source_(start);
+  auto input = input_source_(start, run_id);
   if (!input.ok()) return input.status();
   partial_ = std::move(input).value();
   length_ = partial_.size();

@@ -34,8 +34,9 @@ std::string_view ProtocolName(ProtocolKind kind);
 StatusOr<ProtocolKind> ParseProtocolName(std::string_view name);
 
 // Builds the party's input vector (payload followed by the check vector) once Start has said
-// what the run computes; an error (e.g. a query the party's policy refuses) stops the run.
-using InputSource = std::function<StatusOr<std::vector<uint64_t>>(const wire::Start&)>;
+// what the run computes, in the run of the given id (a private query's budget charge records
+// it); an error (e.g. a query the party's policy refuses) stops the run.
+using InputSource = std::function<StatusOr<std::vector<uint64_t>>(const wire::Start&, const std::string& run_id)>;
 
 class PartyProtocol {
  public:
@@ -46,7 +47,7 @@ class PartyProtocol {
   PartyProtocol(PartyProtocol&&) noexcept;
   PartyProtocol& operator=(PartyProtocol&&) noexcept;
 
-  Status OnStart(const wire::Start& start);
+  Status OnStart(const wire::Start& start, const std::string& run_id = {});
   ProtocolKind protocol() const { return protocol_; }
   size_t num_chunks() const { return NumChunks(length_, chunk_values_); }
   const std::vector<std::string>& peer_ids() const { return peer_ids_; }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "common/core/noisy_result.h"
 #include "common/report/average_visits_summary.h"
 #include "common/report/query_report.h"
 #include "common/report/run_phases.h"
@@ -36,10 +37,18 @@ nlohmann::json RunReportJson(const RunReport& report) {
   } else if (report.query_plan) {
     j["districts"] = report.roster->districts;
     j["query"] = core::QueryToJson(report.query_plan->query());
-    j["min_group_size"] = report.query_result.min_group_size;
-    j["total_users"] = report.query_result.total_users;
-    j["result"] = QueryRowsJson(*report.query_plan, report.query_result);
-    if (auto summary = SummarizeAverageVisits(*report.query_plan, report.query_result)) AddSummaryJson(*summary, &j);
+    if (report.privacy) {
+      // Noisy totals, each with its noise; the default run's exact summary fields do not apply.
+      j["privacy"] = report.privacy->ToJson(report.query_plan->query());
+      j["min_group_size"] = report.noisy_result.min_group_size;
+      j["total_users"] = report.noisy_result.total_users;  // noisy
+      j["result"] = core::NoisyQueryRowsJson(*report.query_plan, report.noisy_result, *report.privacy);
+    } else {
+      j["min_group_size"] = report.query_result.min_group_size;
+      j["total_users"] = report.query_result.total_users;
+      j["result"] = QueryRowsJson(*report.query_plan, report.query_result);
+      if (auto summary = SummarizeAverageVisits(*report.query_plan, report.query_result)) AddSummaryJson(*summary, &j);
+    }
   }
 
   auto& metrics = j["metrics"];

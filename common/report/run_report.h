@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <memory>
 #include <span>
 #include <string>
@@ -26,7 +27,9 @@ struct RunReport {
   std::string workload = "query";
   const core::Roster* roster = nullptr;
   std::shared_ptr<const core::QueryPlan> query_plan;  // workload "query": the query as run
-  core::QueryResult query_result;                     // workload "query"
+  core::QueryResult query_result;                     // workload "query", exact
+  std::optional<core::DpCalibration> privacy;         // workload "query", private (then noisy_result)
+  core::NoisyQueryResult noisy_result;
   std::vector<uint64_t> vector_sums;  // workload "vector": the M revealed sums
   std::map<std::string, ProcessMetrics> processes;  // "coordinator", "party1", ...
 };
@@ -41,7 +44,8 @@ std::string Sha256Hex(std::span<const uint64_t> values);
 // run.json: parties, categories, then by workload: query: query, min_group_size, total_users,
 // result (rows), and for the default run's statistic also total_visits, average_visits_per_user
 // and suppressed (average_visits_summary.h); vector: vector_length, vector_sums_sha256,
-// vector_sums_head. Always: metrics.
+// vector_sums_head. Always: metrics. A private query's result rows carry noise_sd and ci95, and
+// run.json gains "privacy" (DpCalibration::ToJson), without the default run's summary fields.
 nlohmann::json RunReportJson(const RunReport& report);
 // The coordinator's printed summary: the result (per category for the default run), phase
 // times, bytes per process.

@@ -13,6 +13,8 @@ void FillRunReport(core::RunResult result, const core::Roster& roster, RunReport
   report->roster = &roster;
   report->query_plan = std::move(result.query_plan);
   report->query_result = std::move(result.query);
+  report->privacy = std::move(result.privacy);
+  report->noisy_result = std::move(result.noisy_query);
   report->vector_sums = std::move(result.vector_sums);
   for (const auto& [id, metrics] : result.metrics) report->processes[id] = FromWire(metrics);
 }

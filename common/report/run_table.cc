@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include "common/report/average_visits_summary.h"
+#include "common/report/noisy_query_report.h"
 #include "common/report/query_report.h"
 #include "common/report/run_phases.h"
 #include "common/report/run_report.h"
@@ -12,6 +13,8 @@ std::string FormatRunTable(const RunReport& report) {
                                 report.roster->num_parties(), report.run_id, report.protocol, report.workload);
   if (report.workload == "vector") {
     out += fmt::format("{} sums revealed, SHA-256 {}\n\n", report.vector_sums.size(), Sha256Hex(report.vector_sums));
+  } else if (report.query_plan && report.privacy) {
+    out += FormatNoisyQueryTable(*report.query_plan, report.noisy_result, *report.privacy);
   } else if (report.query_plan) {
     // The default run prints the seed guide's table; any other query its own rows.
     auto summary = SummarizeAverageVisits(*report.query_plan, report.query_result);

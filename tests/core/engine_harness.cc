@@ -32,7 +32,9 @@ class Harness::Mailbox final : public Outbox {
   std::string self_;
 };
 
-Harness::Harness(HarnessOptions options) : roster_(TestRoster(options.num_parties)) {
+Harness::Harness(HarnessOptions options)
+    : roster_(options.roster ? *options.roster : TestRoster(options.num_parties)) {
+  options.num_parties = roster_.num_parties();
   const std::string coordinator(kCoordinatorId);
   rngs_[coordinator] = std::make_unique<DeterministicRandom>(0xc0);
   mailboxes_[coordinator] = std::make_unique<Mailbox>(*this, coordinator);
@@ -49,9 +51,13 @@ Harness::Harness(HarnessOptions options) : roster_(TestRoster(options.num_partie
       outbox = faulty_[id].get();
     }
     std::vector<uint64_t> input = i < options.inputs.size() ? options.inputs[i] : std::vector<uint64_t>{};
-    parties_[id] = std::make_unique<PartyEngine>(
-        roster_, id, [input](const wire::Start&) { return StatusOr<std::vector<uint64_t>>(input); }, *outbox,
-        *rngs_[id], clock_, [] { return wire::Metrics(); });
+    InputSource source = i < options.sources.size()
+                             ? options.sources[i]
+                             : [input](const wire::Start&, const std::string&) {
+                                 return StatusOr<std::vector<uint64_t>>(input);
+                               };
+    parties_[id] = std::make_unique<PartyEngine>(roster_, id, std::move(source), *outbox, *rngs_[id], clock_,
+                                                 [] { return wire::Metrics(); });
   }
 }
 

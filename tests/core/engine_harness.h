@@ -7,6 +7,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <set>
 #include <string>
@@ -59,6 +60,10 @@ struct HarnessOptions {
   std::shared_ptr<const QueryPlan> plan;
   // Inputs by party index (payload and check vector), used whatever Start asks.
   std::vector<std::vector<uint64_t>> inputs;
+  // Instead of `inputs`: what builds each party's input from Start (by party index).
+  std::vector<InputSource> sources;
+  // Instead of TestRoster(num_parties) (policies, domains); num_parties is then ignored.
+  std::optional<Roster> roster;
   std::map<std::string, Fault> faults;  // by party id
 };
 

@@ -207,27 +207,27 @@ TEST(PartyInputTest, QueryIsCheckedAgainstThePartysPolicy) {
   start.set_workload(wire::WORKLOAD_QUERY);
   start.set_query(R"({"group_by": ["district"], "metrics": ["visits"]})");
   PartyData data{.visits = &table};
-  auto p1 = BuildPartyInput(start, data, *roster, 0);
+  auto p1 = BuildPartyInput(start, "run", data, *roster, 0);
   ASSERT_TRUE(p1.ok()) << p1.status().ToString();
   EXPECT_EQ(p1->size(), 6 * 2 + 1 + 2u);  // default districts, 2 fields, users, check vector
   EXPECT_EQ((*p1)[p1->size() - 2], 1u);   // p1's check entry
-  auto p2 = BuildPartyInput(start, data, *roster, 1);
+  auto p2 = BuildPartyInput(start, "run", data, *roster, 1);
   ASSERT_FALSE(p2.ok());
   EXPECT_EQ(p2.status().code(), Code::kPolicyRefused);
   EXPECT_EQ(p2.status().message(), "p2 refuses the query: its policy does not allow grouping by 'district'");
 
   // A query that does not parse (it came from the network) is refused the same way as a bad file.
   start.set_query("{\"metrics\": 3}");
-  EXPECT_EQ(BuildPartyInput(start, data, *roster, 0).status().code(), Code::kBadInput);
+  EXPECT_EQ(BuildPartyInput(start, "run", data, *roster, 0).status().code(), Code::kBadInput);
   // A party started for the vector workload cannot answer a query.
   start.set_query(R"({"metrics": ["visits"]})");
   std::vector<uint64_t> vector_input(12, 1);
-  auto vector_party = BuildPartyInput(start, PartyData{.vector_input = &vector_input}, *roster, 0);
+  auto vector_party = BuildPartyInput(start, "run", PartyData{.vector_input = &vector_input}, *roster, 0);
   EXPECT_EQ(vector_party.status().message(),
             "the coordinator runs the query workload but this party was started with --vector-length");
   // It answers the vector workload with its prepared input, moved out once.
   start.set_workload(wire::WORKLOAD_VECTOR);
-  auto moved = BuildPartyInput(start, PartyData{.vector_input = &vector_input}, *roster, 0);
+  auto moved = BuildPartyInput(start, "run", PartyData{.vector_input = &vector_input}, *roster, 0);
   ASSERT_TRUE(moved.ok()) << moved.status().ToString();
   EXPECT_EQ(*moved, std::vector<uint64_t>(12, 1));
 }

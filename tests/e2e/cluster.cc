@@ -299,6 +299,11 @@ void Cluster::UseQuery(const nlohmann::json& query) {
   options_.query_file = WriteFile("query.json", query.dump(2)).string();
 }
 
+void Cluster::AddArgs(int process, const std::vector<std::string>& args) {
+  auto& extra = extra_args_[process];
+  extra.insert(extra.end(), args.begin(), args.end());
+}
+
 void Cluster::SetPolicy(int party, const nlohmann::json& policy) {
   if (party == 0) {
     roster_["policy"] = policy;
@@ -343,6 +348,9 @@ std::vector<std::string> Cluster::PartyArgs(int party) const {
   }
   argv.insert(argv.end(), {"--out", out_dir(id).string(), "--timeout",
                            std::to_string(options_.timeout_seconds), "--log-level", options_.log_level});
+  if (auto extra = extra_args_.find(party); extra != extra_args_.end()) {
+    argv.insert(argv.end(), extra->second.begin(), extra->second.end());
+  }
   return argv;
 }
 
@@ -371,6 +379,9 @@ std::vector<std::string> Cluster::CoordinatorArgs() const {
   if (options_.chunk_values > 0)
     argv.insert(argv.end(), {"--chunk-values", std::to_string(options_.chunk_values)});
   if (!options_.query_file.empty()) argv.insert(argv.end(), {"--query", options_.query_file});
+  if (auto extra = extra_args_.find(0); extra != extra_args_.end()) {
+    argv.insert(argv.end(), extra->second.begin(), extra->second.end());
+  }
   return argv;
 }
 

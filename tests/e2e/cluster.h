@@ -97,6 +97,8 @@ class Cluster {
   void SetPolicy(int party, const nlohmann::json& policy);
   // Writes the query into the cluster directory and passes it as the coordinator's --query.
   void UseQuery(const nlohmann::json& query);
+  // More flags for one party (1-based) or for the coordinator (0), after the cluster's own.
+  void AddArgs(int process, const std::vector<std::string>& args);
   // Writes a file into the cluster directory and returns its path.
   std::filesystem::path WriteFile(const std::string& name, const std::string& content) const;
 
@@ -156,6 +158,7 @@ class Cluster {
   std::filesystem::path roster_path_;
   nlohmann::json roster_;
   std::map<int, DataSource> data_;
+  std::map<int, std::vector<std::string>> extra_args_;  // 0: the coordinator
   std::map<std::string, Process> processes_;
   std::map<std::string, bool> killed_at_cap_;
   std::optional<std::chrono::steady_clock::time_point> first_start_;

@@ -1,19 +1,267 @@
-// Private queries at the coordinator: malformed privacy blocks and bounds, and calibrations that
-// cannot be met, are user errors (exit 2, naming the field and the file) before it listens.
+// Private queries with real processes. At the coordinator: malformed privacy blocks and bounds,
+// and calibrations that cannot be met, are user errors (exit 2, naming the field and the file)
+// before it listens. End to end, over CSV data whose bounded truth the test computes itself:
+// noisy totals within 6 sd of the truth and most of them differ, privacy and per-row noise in
+// run.json and result.csv, suppression on noisy counts, each party's ledger charged once per run
+// (and still after a restart, or after the party was killed once it had paid), refusals under
+// require_dp and with an exhausted budget.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "tests/e2e/cluster.h"
 #include "tests/e2e/process.h"
+#include "tests/e2e/run_checks.h"
 
 namespace mpcstats::e2e {
 namespace {
 
 namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+constexpr uint64_t kMaxVisitsPerCell = 20;
+constexpr double kRho = 4;
+
+// Grouped by category; the bounds clip no user's cell count here except by kMaxVisitsPerCell, and
+// every user fits in max_cells_per_user (8 categories), so the bounded truth needs no sampling.
+json PrivateQuery(double rho = kRho) {
+  return {{"group_by", {"store_category"}},
+          {"metrics", {"visits", "active_users", "visits_per_active_user"}},
+          {"privacy", {{"rho", rho}, {"delta", 1e-6}}},
+          {"bounds", {{"max_visits_per_user_per_cell", kMaxVisitsPerCell}, {"max_cells_per_user", 8}}}};
+}
+
+// The truth under the bounds, computed from the rows the test wrote.
+struct BoundedTruth {
+  std::map<std::string, uint64_t> visits, active_users;
+  uint64_t users = 0;
+};
+
+// Writes every party's CSV: random visits in all categories but the last, where only two users of
+// party1 ever went (a cell for suppression on the noisy count). One user of party2 is heavy in
+// the first category (clipped to kMaxVisitsPerCell).
+BoundedTruth WritePrivateData(Cluster& cluster, uint32_t seed) {
+  std::mt19937 rng(seed);
+  const auto& categories = DefaultCategories();
+  const std::vector<std::string> common(categories.begin(), categories.end() - 1);
+  BoundedTruth truth;
+  for (int p = 1; p <= cluster.num_parties(); ++p) {
+    std::vector<Visit> visits = RandomVisits(rng, fmt::format("p{}u", p), 200, 700, common);
+    if (p == 1) {
+      for (const char* user : {"rare1", "rare2"}) visits.push_back({user, categories.back(), visits[0].timestamp, visits[0].district});
+    }
+    if (p == 2) {
+      for (int i = 0; i < 50; ++i) visits.push_back({"heavy", categories.front(), visits[0].timestamp, visits[0].district});
+    }
+    std::map<std::pair<std::string, std::string>, uint64_t> per_cell;
+    std::set<std::string> users;
+    for (const Visit& v : visits) {
+      ++per_cell[{v.user_id, v.category}];
+      users.insert(v.user_id);
+    }
+    for (const auto& [key, count] : per_cell) {
+      truth.visits[key.second] += std::min(count, kMaxVisitsPerCell);
+      ++truth.active_users[key.second];
+    }
+    truth.users += users.size();
+    cluster.UseCsv(p, visits);
+  }
+  return truth;
+}
+
+fs::path LedgerPath(const fs::path& dir, int party) { return dir / fmt::format("ledger-party{}.sqlite", party); }
+
+void UseLedgers(Cluster& cluster, const fs::path& dir) {
+  for (int p = 1; p <= cluster.num_parties(); ++p) cluster.AddArgs(p, {"--budget-ledger", LedgerPath(dir, p).string()});
+}
+
+// mpcstats-party --show-budget's line for `party`.
+std::string ShowBudget(Cluster& cluster, const fs::path& ledgers, int party, const std::string& name) {
+  Process& show = cluster.StartCustom(name, {MPCSTATS_PARTY_BIN, "--show-budget", "--budget-ledger",
+                                             LedgerPath(ledgers, party).string(), "--roster",
+                                             cluster.roster_path().string(), "--id", Cluster::PartyId(party)});
+  EXPECT_EQ(show.WaitFor(10s), std::optional<int>(0)) << cluster.Log(name);
+  return cluster.Log(name);
+}
+
+std::vector<std::string> ReadLines(const fs::path& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+void CheckPrivateResult(const Cluster& cluster, const BoundedTruth& truth) {
+  const auto run = cluster.RunJson();
+  ASSERT_TRUE(run.has_value()) << cluster.Describe();
+  const json& privacy = (*run)["privacy"];
+  EXPECT_DOUBLE_EQ(privacy["rho"].get<double>(), kRho);
+  EXPECT_DOUBLE_EQ(privacy["delta"].get<double>(), 1e-6);
+  EXPECT_GT(privacy["epsilon"].get<double>(), 0);
+  EXPECT_EQ(privacy["h"], 3);
+  EXPECT_EQ(privacy["bounds"]["max_visits_per_user_per_cell"], kMaxVisitsPerCell);
+  EXPECT_EQ(privacy["bounds"]["max_cells_per_user"], 8);
+  const double sd_visits = privacy["sigma"]["visits"].get<double>();
+  const double sd_active = privacy["sigma"]["active_users"].get<double>();
+  const double sd_users = privacy["sigma"]["total_users"].get<double>();
+  ASSERT_GT(sd_visits, 0);
+  ASSERT_GT(sd_active, 0);
+  ASSERT_GT(sd_users, 0);
+  EXPECT_LE(std::abs((*run)["total_users"].get<double>() - static_cast<double>(truth.users)), 6 * sd_users);
+
+  const json& rows = (*run)["result"];
+  ASSERT_EQ(rows.size(), DefaultCategories().size());
+  size_t values = 0, differ = 0;
+  for (const json& row : rows) {
+    const std::string category = row["store_category"];
+    SCOPED_TRACE(category);
+    if (category == DefaultCategories().back()) {
+      // Two active users, min_group_size 10, noise sd ~2: suppressed on its noisy count.
+      EXPECT_TRUE(row["suppressed"].get<bool>()) << row.dump();
+      EXPECT_TRUE(row["visits"].is_null());
+      continue;
+    }
+    ASSERT_FALSE(row["suppressed"].get<bool>()) << row.dump();
+    const double visits = row["visits"].get<double>(), active = row["active_users"].get<double>();
+    EXPECT_LE(std::abs(visits - static_cast<double>(truth.visits.at(category))), 6 * sd_visits) << row.dump();
+    EXPECT_LE(std::abs(active - static_cast<double>(truth.active_users.at(category))), 6 * sd_active) << row.dump();
+    values += 2;
+    differ += (visits != static_cast<double>(truth.visits.at(category))) +
+              (active != static_cast<double>(truth.active_users.at(category)));
+    EXPECT_DOUBLE_EQ(row["noise_sd"]["visits"].get<double>(), sd_visits);
+    EXPECT_DOUBLE_EQ(row["noise_sd"]["active_users"].get<double>(), sd_active);
+    EXPECT_GT(row["noise_sd"]["visits_per_active_user"].get<double>(), 0);
+    for (const char* metric : {"visits", "active_users", "visits_per_active_user"}) {
+      const json& ci = row["ci95"][metric];
+      ASSERT_EQ(ci.size(), 2u) << metric;
+      EXPECT_LT(ci[0].get<double>(), row[metric].get<double>()) << metric;
+      EXPECT_GT(ci[1].get<double>(), row[metric].get<double>()) << metric;
+    }
+  }
+  EXPECT_GE(differ * 4, values * 3) << "noise was not added to most values";
+
+  const auto csv = ReadLines(cluster.out_dir("coordinator") / "result.csv");
+  ASSERT_EQ(csv.size(), rows.size() + 1);
+  for (const char* column : {",visits,visits_noise_sd,visits_ci95_low,visits_ci95_high,", ",active_users_noise_sd,",
+                             ",visits_per_active_user_ci95_high,"}) {
+    EXPECT_NE(csv[0].find(column), std::string::npos) << csv[0];
+  }
+}
+
+TEST(DpQueryRunTest, PrivateQueryRunsWithBothProtocolsAndChargesEachLedgerOnce) {
+  for (const std::string protocol : {"seeded", "full"}) {
+    SCOPED_TRACE(protocol);
+    Cluster cluster({.num_parties = 3, .timeout_seconds = 10, .protocol = protocol});
+    cluster.SetPolicy(0, {{"min_group_size", 10}, {"privacy_budget_rho", 10}});
+    cluster.UseQuery(PrivateQuery());
+    const BoundedTruth truth = WritePrivateData(cluster, protocol == "full" ? 7 : 8);
+    UseLedgers(cluster, cluster.dir());
+    cluster.StartAll();
+    ASSERT_TRUE(cluster.WaitAll()) << cluster.Describe();
+    for (const char* name : {"coordinator", "party1", "party2", "party3"}) {
+      ASSERT_EQ(cluster.exit_code(name), std::optional<int>(0)) << cluster.Describe();
+    }
+    CheckPrivateResult(cluster, truth);
+    const std::string run_id = (*cluster.RunJson())["run_id"];
+    for (int p = 1; p <= 3; ++p) {
+      EXPECT_TRUE(HasLine(cluster.Log(Cluster::PartyId(p)), "privacy budget charged for run " + run_id,
+                          "spent rho 4, remaining 6"))
+          << cluster.Log(Cluster::PartyId(p));
+      const std::string shown = ShowBudget(cluster, cluster.dir(), p, fmt::format("show{}", p));
+      EXPECT_NE(shown.find(fmt::format("party{}: spent rho 4 of its privacy budget 10; remaining 6", p)),
+                std::string::npos)
+          << shown;
+    }
+  }
+}
+
+TEST(DpQueryRunTest, SpentBudgetIsRefusedForEveryoneAfterThePartiesRestart) {
+  Cluster first({.num_parties = 3, .timeout_seconds = 10});
+  first.SetPolicy(0, {{"min_group_size", 10}, {"privacy_budget_rho", 5}});
+  first.UseQuery(PrivateQuery());
+  WritePrivateData(first, 21);
+  UseLedgers(first, first.dir());
+  first.StartAll();
+  ASSERT_TRUE(first.WaitAll()) << first.Describe();
+  ASSERT_EQ(first.exit_code("coordinator"), std::optional<int>(0)) << first.Describe();
+
+  // New processes over the same ledgers: 4 of 5 spent, the query needs 4 again.
+  Cluster second({.num_parties = 3, .timeout_seconds = 5});
+  second.SetPolicy(0, {{"min_group_size", 10}, {"privacy_budget_rho", 5}});
+  second.UseQuery(PrivateQuery());
+  WritePrivateData(second, 22);
+  UseLedgers(second, first.dir());
+  second.StartAll();
+  ExpectFailedRun(second);
+  EXPECT_TRUE(HasLine(second.Log("coordinator"), "INSUFFICIENT_PRIVACY_BUDGET",
+                      "the query needs rho 4 but only 1 of its privacy budget 5 remains"))
+      << second.Describe();
+  for (int p = 1; p <= 3; ++p) {
+    const std::string id = Cluster::PartyId(p);
+    EXPECT_TRUE(HasLine(second.Log(id), "INSUFFICIENT_PRIVACY_BUDGET")) << second.Log(id);
+    EXPECT_FALSE(HasLine(second.Log(id), "privacy budget charged")) << second.Log(id);
+    const std::string shown = ShowBudget(second, first.dir(), p, fmt::format("show{}", p));
+    EXPECT_NE(shown.find(fmt::format("{}: spent rho 4 of its privacy budget 5; remaining 1", id)), std::string::npos)
+        << "the refused run charged nothing\n"
+        << shown;
+  }
+  EXPECT_FALSE(fs::exists(second.out_dir("coordinator") / "result.csv"));
+}
+
+TEST(DpQueryRunTest, PartyKilledAfterItsChargeLeavesItsLedgerCharged) {
+  Cluster cluster({.num_parties = 3, .timeout_seconds = 5});
+  cluster.SetPolicy(0, {{"min_group_size", 10}, {"privacy_budget_rho", 10}});
+  cluster.UseQuery(PrivateQuery());
+  WritePrivateData(cluster, 31);
+  UseLedgers(cluster, cluster.dir());
+  cluster.AddArgs(2, {"--inject-fault", "stall-before-partial-sum"});
+  cluster.StartAll();
+  // party2 has paid and shared, and now sends nothing more: kill it there.
+  ASSERT_TRUE(WaitForLogLine(cluster, "party2", "stall-before-partial-sum: sending nothing more", "", 10s))
+      << cluster.Describe();
+  ASSERT_TRUE(HasLine(cluster.Log("party2"), "privacy budget charged for run")) << cluster.Log("party2");
+  cluster.process("party2").Kill(SIGKILL);
+  ExpectFailedRun(cluster, {"party2"});
+  // The conservative choice (SECURITY.md): a run that failed after the charge stays charged.
+  for (int p = 1; p <= 3; ++p) {
+    const std::string shown = ShowBudget(cluster, cluster.dir(), p, fmt::format("show{}", p));
+    EXPECT_NE(shown.find(fmt::format("party{}: spent rho 4 of its privacy budget 10; remaining 6", p)),
+              std::string::npos)
+        << shown;
+  }
+}
+
+TEST(DpQueryRunTest, RequireDpRefusesAnExactQuery) {
+  Cluster cluster({.num_parties = 3, .timeout_seconds = 5});
+  cluster.SetPolicy(3, {{"min_group_size", 10}, {"require_dp", true}});
+  cluster.UseQuery({{"group_by", {"store_category"}}, {"metrics", {"visits"}}});
+  WritePrivateData(cluster, 41);
+  cluster.StartAll();
+  ExpectFailedRun(cluster);
+  EXPECT_TRUE(HasLine(cluster.Log("coordinator"), "POLICY_REFUSED", "party3")) << cluster.Describe();
+  EXPECT_TRUE(HasLine(cluster.Log("party3"), "POLICY_REFUSED", "require_dp")) << cluster.Log("party3");
+}
+
+TEST(DpQueryRunTest, NoiseOfNoPartySufficingIsRefusedBeforeListening) {
+  Cluster cluster({.num_parties = 3});
+  cluster.SetPolicy(2, {{"dp_max_colluding", 3}});
+  cluster.UseQuery(PrivateQuery());
+  Process& coordinator = cluster.StartCoordinator();
+  ASSERT_EQ(coordinator.WaitFor(10s), std::optional<int>(2)) << cluster.Log("coordinator");
+  EXPECT_TRUE(HasLine(cluster.Log("coordinator"), "POLICY_REFUSED", "h < 1")) << cluster.Log("coordinator");
+  EXPECT_EQ(cluster.Log("coordinator").find("listening on"), std::string::npos);
+}
 
 TEST(DpQueryRunTest, BadPrivacyBlocksAreUserErrorsBeforeListening) {
   Cluster cluster({.num_parties = 3});
@@ -82,6 +330,62 @@ TEST(DpQueryRunTest, ShowBudgetPrintsSpentAndRemaining) {
                                                   "--roster", roster.string(), "--id", "party2"});
   ASSERT_EQ(bad.WaitFor(std::chrono::seconds(10)), std::optional<int>(2));
   EXPECT_NE(cluster.Log("show-bad").find(bogus.string()), std::string::npos) << cluster.Log("show-bad");
+}
+
+// --dp-rho without --query: the default run's statistics (visits and visits per user by
+// category) become a private query with the default bounds.
+TEST(DpQueryRunTest, DpRhoFlagMakesTheDefaultRunPrivate) {
+  Cluster cluster({.num_parties = 3, .timeout_seconds = 10});
+  cluster.SetPolicy(0, {{"min_group_size", 10}});
+  const BoundedTruth truth = WritePrivateData(cluster, 51);
+  cluster.AddArgs(0, {"--dp-rho", "2", "--dp-delta", "1e-8"});
+  cluster.StartAll();
+  ASSERT_TRUE(cluster.WaitAll()) << cluster.Describe();
+  ASSERT_EQ(cluster.exit_code("coordinator"), std::optional<int>(0)) << cluster.Describe();
+  const auto run = cluster.RunJson();
+  ASSERT_TRUE(run.has_value());
+  EXPECT_EQ((*run)["workload"], "query");
+  EXPECT_EQ((*run)["query"]["metrics"], json({"visits", "visits_per_user"}));
+  // The default run's exact summary fields would undo the noise: not published.
+  for (const char* key : {"total_visits", "average_visits_per_user"}) EXPECT_FALSE(run->contains(key)) << key;
+  const json& privacy = (*run)["privacy"];
+  EXPECT_DOUBLE_EQ(privacy["rho"].get<double>(), 2);
+  EXPECT_DOUBLE_EQ(privacy["delta"].get<double>(), 1e-8);
+  EXPECT_EQ(privacy["bounds"], json({{"max_cells_per_user", 8}, {"max_visits_per_user_per_cell", 20}}));
+  const double sd = privacy["sigma"]["visits"].get<double>();
+  for (const json& row : (*run)["result"]) {
+    const std::string category = row["store_category"];
+    if (row["suppressed"].get<bool>()) continue;
+    EXPECT_LE(std::abs(row["visits"].get<double>() - static_cast<double>(truth.visits.at(category))), 6 * sd)
+        << row.dump();
+    EXPECT_GT(row["noise_sd"]["visits_per_user"].get<double>(), 0);
+  }
+}
+
+TEST(DpQueryRunTest, BadDpFlagsAreUserErrorsBeforeListening) {
+  Cluster cluster({.num_parties = 3});
+  const fs::path query = cluster.WriteFile("queries/private.json", PrivateQuery().dump());
+  struct Case {
+    std::string name;
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"zero-rho", {"--dp-rho", "0"}, "BAD_INPUT: --dp-rho: query: privacy.rho must be a number in (0, 100]"},
+      {"cells", {"--dp-rho", "1", "--dp-max-cells-per-user", "0"}, "bounds.max_cells_per_user must be an integer"},
+      {"delta-alone", {"--dp-delta", "1e-5"}, "--dp-delta requires --dp-rho"},
+      {"twice", {"--dp-rho", "1", "--query", query.string()}, "the query already has a \"privacy\" block"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::vector<std::string> argv = cluster.CoordinatorArgs();
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    Process& process = cluster.StartCustom("coordinator-" + c.name, argv);
+    ASSERT_EQ(process.WaitFor(10s), std::optional<int>(2)) << cluster.Log("coordinator-" + c.name);
+    const std::string log = cluster.Log("coordinator-" + c.name);
+    EXPECT_NE(log.find(c.message), std::string::npos) << log;
+    EXPECT_EQ(log.find("listening on"), std::string::npos) << log;
+  }
 }
 
 }  // namespace

@@ -1,6 +1,35 @@
 #include "common/core/coordinator/run_result.h"
 
+#include <fmt/format.h>
+
+#include "common/core/dp_payload.h"
+
 namespace mpcstats::core {
+namespace {
+
+Status RevealNoisyQuery(CoordinatorProtocol& protocol, const RunParameters& parameters,
+                        const std::shared_ptr<const QueryPlan>& plan, const Roster& roster, RunResult* result) {
+  const uint64_t guaranteed = parameters.guaranteed_parties != 0 ? parameters.guaranteed_parties : roster.num_parties();
+  // The same calibration every party derived from Start (deterministic in plan, roster, guaranteed).
+  auto calibration = CalibrateRun(*plan, roster, guaranteed);
+  if (!calibration.ok()) return calibration.status();
+  // Full and seeded sums include every party (the check vector proved it); secure aggregation
+  // will report fewer when parties drop, and then fewer noises than the calibration assumed.
+  const uint64_t included = roster.num_parties();
+  if (included < calibration->guaranteed_parties) {
+    return Status(Code::kNotEnoughParties,
+                  fmt::format("the sum includes {} parties but the noise was calibrated for at least {}: not published",
+                              included, calibration->guaranteed_parties));
+  }
+  auto noisy = DecodeNoisyQueryResult(protocol.Payload(), *plan, roster.MinGroupSize());
+  if (!noisy.ok()) return noisy.status();
+  result->query_plan = plan;
+  result->privacy = std::move(calibration).value();
+  result->noisy_query = std::move(noisy).value();
+  return Status::Ok();
+}
+
+}  // namespace
 
 Status RevealResult(CoordinatorProtocol& protocol, const RunParameters& parameters,
                     const std::shared_ptr<const QueryPlan>& plan, const Roster& roster, RunResult* result) {
@@ -8,6 +37,7 @@ Status RevealResult(CoordinatorProtocol& protocol, const RunParameters& paramete
   switch (parameters.workload) {
     case WorkloadKind::kQuery: {
       if (!plan) return Status(Code::kInternal, "a query run without its plan");
+      if (plan->query().privacy) return RevealNoisyQuery(protocol, parameters, plan, roster, result);
       auto query = DecodeQueryResult(protocol.Payload(), *plan, roster.MinGroupSize());
       if (!query.ok()) return query.status();
       result->query_plan = plan;

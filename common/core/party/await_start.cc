@@ -13,7 +13,7 @@ StatusOr<PartyState::Next> AwaitStart::OnLinksReady(PartyContext& ctx) {
 StatusOr<PartyState::Next> AwaitStart::Handle(PartyContext& ctx, const std::string& sender,
                                               const wire::Envelope& message) {
   if (sender != kCoordinatorId || message.body_case() != wire::Envelope::kStart) return Refuse(sender, message);
-  if (Status s = ctx.protocol.OnStart(message.start()); !s.ok()) return s;
+  if (Status s = ctx.protocol.OnStart(message.start(), message.run_id()); !s.ok()) return s;
   ctx.run_id = message.run_id();
   ctx.Info("{}: run {} started with {} parties", ctx.self_id, ctx.run_id, ctx.roster->num_parties());
   ctx.timer.EndPhase("wait_start");
