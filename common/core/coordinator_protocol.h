@@ -22,6 +22,7 @@ struct RunParameters {
   ProtocolKind protocol = ProtocolKind::kSeeded;
   uint32_t chunk_values = kDefaultChunkValues;
   std::string query_json;  // workload query: its canonical JSON, sent in Start
+  uint32_t threshold = 0;  // protocol secagg: T (0: DefaultThreshold of the roster, secagg.h)
 };
 
 class CoordinatorProtocol {

@@ -17,6 +17,7 @@
 #include "common/core/party/party_engine.h"
 #include "common/core/roster.h"
 #include "common/core/secure_random.h"
+#include "tests/core/test_pki.h"
 
 namespace mpcstats::core::testing {
 
@@ -60,6 +61,8 @@ struct HarnessOptions {
   // Inputs by party index (payload and check vector), used whatever Start asks.
   std::vector<std::vector<uint64_t>> inputs;
   std::map<std::string, Fault> faults;  // by party id
+  // Sees (and may change) every message just before it is delivered: a hostile process.
+  std::function<void(Sent&)> tamper;
 };
 
 class Harness {
@@ -87,9 +90,13 @@ class Harness {
 
  private:
   class Mailbox;
+  std::optional<SecAggIdentity> Identity(const std::string& id,
+                                         std::shared_ptr<const PeerCertificateVerifier> verifier) const;
   void Deliver(Sent sent);
 
   Roster roster_;
+  mpcstats::testing::TestPki pki_;  // certificates for secagg's signed keys
+  std::function<void(Sent&)> tamper_;
   FakeClock clock_;
   std::map<std::string, std::unique_ptr<DeterministicRandom>> rngs_;
   std::map<std::string, std::unique_ptr<Mailbox>> mailboxes_;

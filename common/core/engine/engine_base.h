@@ -72,7 +72,8 @@ class EngineBase : public Engine {
       const Code code = CodeFromName(message.abort().code());
       const Status abort(Code::kAborted, fmt::format("{} aborted the run: {} {}", sender, CodeName(code),
                                                      SanitizeForLog(message.abort().detail())));
-      return state_->OnAbortReceived(context_, sender, abort);
+      if (Status s = state_->OnAbortReceived(context_, sender, abort); !s.ok()) return s;
+      return state_->terminal() ? Status::Ok() : Move(state_->AfterPeerLeft(context_));
     }
     if (state_->terminal()) return Status::Ok();  // late messages after the end change nothing
     if (!context_.run_id.empty() && message.run_id() != context_.run_id) {
@@ -97,13 +98,15 @@ class EngineBase : public Engine {
     Status s = state_->terminal() ? Status::Ok() : state_->OnPeerLost(context_, peer, cause);
     // A link that failed the run stays listed: its peer gets our Abort if the link can carry it
     // (a peer that sent garbage is told why).
-    if (s.ok()) context_.linked.erase(peer);
-    return s;
+    if (!s.ok()) return s;
+    context_.linked.erase(peer);
+    return state_->terminal() ? Status::Ok() : Move(state_->AfterPeerLeft(context_));
   }
 
   Status OnDeadline() override {
     if (state_->terminal()) return Status::Ok();
-    return state_->OnDeadline(context_);
+    if (Status s = state_->OnDeadline(context_); !s.ok()) return s;
+    return Move(state_->AfterDeadline(context_));
   }
 
   std::optional<LinkRequest> TakeLinkRequest() override {
@@ -151,6 +154,11 @@ class EngineBase : public Engine {
   virtual std::unique_ptr<StateT> MakeFailedState() = 0;
 
  private:
+  Status Move(StatusOr<std::unique_ptr<StateT>> next) {
+    if (!next.ok()) return next.status();
+    Transition(std::move(next).value());
+    return Status::Ok();
+  }
   void Transition(std::unique_ptr<StateT> next) {
     if (next) state_ = std::move(next);
   }
