@@ -29,10 +29,10 @@ PartyProtocol::PartyProtocol(const Roster& roster, std::string self_id, InputSou
     : self_id_(std::move(self_id)),
       roster_digest_(roster.Digest()),
       num_parties_(roster.num_parties()),
+      mesh_endpoints_(roster.HasPartyEndpoints()),
       input_source_(std::move(input)) {
   for (const auto& party : roster.parties) {
     if (party.id != self_id_) peer_ids_.push_back(party.id);
-    if (party.endpoint.port == 0) mesh_endpoints_ = false;
   }
 }
 

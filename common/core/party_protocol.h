@@ -79,6 +79,7 @@ class PartyProtocol {
   std::string self_id_;
   std::string roster_digest_;
   size_t num_parties_;
+  bool mesh_endpoints_;  // every party has a host and port (the mesh protocols need them)
   std::vector<std::string> peer_ids_;
   InputSource input_source_;
   std::vector<uint64_t> partial_;  // starts as the input; shares are subtracted/added in place
@@ -86,7 +87,6 @@ class PartyProtocol {
   ProtocolKind protocol_ = ProtocolKind::kFull;
   uint32_t chunk_values_ = kDefaultChunkValues;
   size_t threshold_ = 0;
-  bool mesh_endpoints_ = true;  // every party has a host and port (the mesh protocols need them)
   Phase phase_ = Phase::kWaitingStart;
   size_t next_share_chunk_ = 0;                 // full: next chunk to send
   std::map<std::string, uint64_t> received_;   // full: values received per peer; seeded: 1 per seed
