@@ -12,6 +12,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "common/core/average_visits_query.h"
 #include "common/core/csv_reader.h"
 #include "common/core/party_input.h"
 #include "common/core/phase_timer.h"
@@ -55,7 +56,7 @@ int main(int argc, char** argv) {
   if (!roster.ok()) return Fail(roster.status());
   auto query = core::LoadQuery(query_path);
   if (!query.ok()) return Fail(query.status());
-  auto seed_plan = core::SeedQueryPlan(roster->categories, roster->districts);
+  auto seed_plan = core::AverageVisitsPlan(roster->categories, roster->districts);
   auto plan = core::QueryPlan::Make(*query, roster->categories, roster->districts);
   if (!seed_plan.ok() || !plan.ok()) return Fail(plan.ok() ? seed_plan.status() : plan.status());
   const size_t parties = roster->num_parties();

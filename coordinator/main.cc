@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "common/core/average_visits_query.h"
 #include "common/core/dp_payload.h"
 #include "common/core/query.h"
 #include "common/core/query_plan.h"
@@ -66,14 +67,15 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1u, 1000000u));
   app.add_option(
          "--vector-length", vector_length,
-         "large-vector workload: sum M values per party (0: the visits query); every party needs the same")
+         "large-vector workload: sum M values per party (0: a query); every party needs the same")
       ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 31));
   app.add_option("--chunk-values", chunk_values, "values per frame when vectors are streamed")
       ->check(CLI::Range(1u, mpcstats::core::kDefaultChunkValues * 8));
   app.add_option("--vector-out", vector_out,
                  "vector workload: write the revealed sums here (little-endian uint64)");
   app.add_option("--query", query_path,
-                 "query JSON (group_by, metrics, date_from, date_to); without it the seed's query runs")
+                 "query JSON (group_by, metrics, date_from, date_to); without it the default run's query runs "
+                 "(average visits per user per store category, examples/queries/average_visits.json)")
       ->excludes(app.get_option("--vector-length"));
   try {
     app.parse(argc, argv);
@@ -119,6 +121,11 @@ int main(int argc, char** argv) {
       return Fail(Status(Code::kUsage, query_path + ": private queries (\"privacy\") are not run end to end yet"));
     }
     query_plan = std::make_shared<const mpcstats::core::QueryPlan>(std::move(plan).value());
+  } else if (vector_length == 0) {
+    // The default run is a query like any other: the parties' policies and suppression apply.
+    auto plan = mpcstats::core::AverageVisitsPlan(roster->categories, roster->districts);
+    if (!plan.ok()) return Fail(plan.status());
+    query_plan = std::make_shared<const mpcstats::core::QueryPlan>(std::move(plan).value());
   }
   std::error_code ec;
   std::filesystem::create_directories(out_dir, ec);
@@ -129,15 +136,8 @@ int main(int argc, char** argv) {
   std::filesystem::remove(run_json, ec);
   std::filesystem::remove(result_csv, ec);
 
-  auto workload = mpcstats::core::WorkloadKind::kVisits;
-  uint64_t payload_length = roster->categories.size() + 1;
-  if (vector_length > 0) {
-    workload = mpcstats::core::WorkloadKind::kVector;
-    payload_length = vector_length;
-  } else if (query_plan) {
-    workload = mpcstats::core::WorkloadKind::kQuery;
-    payload_length = query_plan->payload_length();
-  }
+  const auto workload = query_plan ? mpcstats::core::WorkloadKind::kQuery : mpcstats::core::WorkloadKind::kVector;
+  const uint64_t payload_length = query_plan ? query_plan->payload_length() : vector_length;
 
   mpcstats::coordinator::CoordinatorRunConfig config{
       .roster = *roster,

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "common/core/average_visits_query.h"
 #include "common/core/csv_reader.h"
 #include "common/core/local_aggregates.h"
 #include "common/core/party_input.h"
@@ -139,7 +140,7 @@ int RunAndReport(const Flags& flags, const mpcstats::core::Roster& roster,
   return mpcstats::core::kExitOk;
 }
 
-// This party's own answer to the seed's query, for comparison with the joint one; never sent.
+// This party's own answer to the default run, for comparison with the joint one; never sent.
 Status WriteLocalResult(const Flags& flags, const mpcstats::core::Roster& roster,
                         const mpcstats::core::LocalAggregates& local) {
   std::error_code ec;
@@ -149,31 +150,36 @@ Status WriteLocalResult(const Flags& flags, const mpcstats::core::Roster& roster
   return mpcstats::report::WriteFileAtomically(local_path, local_json.dump(2) + "\n");
 }
 
-// --pg-mode pushdown: the database computes the seed's aggregates now (the local result, and
-// the default run's input) and a query's payload when Start names the query. The transaction
-// opened by PgSource::Open stays open, so both see the snapshot that was validated.
+// --pg-mode pushdown: the database computes the default run's aggregates now (the local
+// result, and the default run's input) and another query's payload when Start names it. The
+// transaction opened by PgSource::Open stays open, so both see the snapshot that was validated.
 int RunPushdown(const Flags& flags, const mpcstats::core::Roster& roster,
                 std::shared_ptr<mpcstats::net::ssl::context> tls, size_t party_index,
                 std::shared_ptr<mpcstats::db::PgSource> database) {
-  auto seed_plan = mpcstats::core::SeedQueryPlan(roster.categories, roster.districts);
-  if (!seed_plan.ok()) return Fail(seed_plan.status());
-  auto seed_payload = database->Payload(*seed_plan, roster.num_parties());
-  if (!seed_payload.ok()) return Fail(seed_payload.status());
-  auto local = std::make_shared<const mpcstats::core::LocalAggregates>(
-      mpcstats::core::SeedAggregatesFromPayload(*seed_plan, *seed_payload));
-  if (Status s = WriteLocalResult(flags, roster, *local); !s.ok()) return Fail(s);
+  auto default_plan = mpcstats::core::AverageVisitsPlan(roster.categories, roster.districts);
+  if (!default_plan.ok()) return Fail(default_plan.status());
+  auto default_payload = database->Payload(*default_plan, roster.num_parties());
+  if (!default_payload.ok()) return Fail(default_payload.status());
+  const auto local = mpcstats::core::LocalAggregatesFromPayload(*default_plan, *default_payload);
+  if (Status s = WriteLocalResult(flags, roster, local); !s.ok()) return Fail(s);
   uint64_t visits = 0;
-  for (uint64_t v : local->visits_per_category) visits += v;
+  for (uint64_t v : local.visits_per_category) visits += v;
   spdlog::info("{}: {} visits of {} users in {} (aggregated by the database); local result written to {}/local_{}.json",
-               flags.id, visits, local->users, database->name(), flags.out, flags.id);
+               flags.id, visits, local.users, database->name(), flags.out, flags.id);
   const size_t num_parties = roster.num_parties();
+  auto cached = std::make_shared<std::vector<uint64_t>>(std::move(default_payload).value());
   return RunAndReport(flags, roster, std::move(tls),
-                      [database, local, roster, party_index, num_parties](const mpcstats::wire::Start& start) {
+                      [database, cached, roster, party_index, num_parties](const mpcstats::wire::Start& start) {
                         mpcstats::core::PartyData data{
-                            .plan_payload = [&](const mpcstats::core::QueryPlan& plan) {
+                            .plan_payload = [&](const mpcstats::core::QueryPlan& plan)
+                                -> mpcstats::core::StatusOr<std::vector<uint64_t>> {
+                              // The default run's aggregates were computed above: not twice.
+                              if (plan.payload_length() == cached->size() &&
+                                  mpcstats::core::IsAverageVisitsQuery(plan.query())) {
+                                return std::move(*cached);
+                              }
                               return database->Payload(plan, num_parties);
-                            },
-                            .seed_aggregates = local.get()};
+                            }};
                         return mpcstats::core::BuildPartyInput(start, data, roster, party_index);
                       });
 }
@@ -318,14 +324,14 @@ int main(int argc, char** argv) {
   auto visits = database ? database->Stream() : LoadVisits(flags, *roster, party_index);
   if (!visits.ok()) return Fail(visits.status());
 
-  // This party's own answer to the seed's query, for comparison with the joint one; never sent.
+  // This party's own answer to the default run, for comparison with the joint one; never sent.
   const auto local = mpcstats::core::Aggregate(*visits, roster->categories.size());
   if (Status s = WriteLocalResult(flags, *roster, local); !s.ok()) return Fail(s);
   spdlog::info("{}: {} visits of {} users loaded; local result written to {}/local_{}.json", flags.id,
                visits->size(), local.users, flags.out, flags.id);
 
-  // The visits stay here; what is shared is decided by the coordinator's Start (seed query or a
-  // --query), after this party's policy has allowed it.
+  // The visits stay here; what is shared is decided by the coordinator's Start (the default run's
+  // query or a --query), after this party's policy has allowed it.
   auto table = std::make_shared<const mpcstats::core::VisitTable>(std::move(visits).value());
   return RunAndReport(
       flags, *roster, *tls, [table, roster = *roster, party_index](const mpcstats::wire::Start& start) {

@@ -3,7 +3,7 @@
 # --pg-mode pushdown (the database computes the payloads), --pg-mode stream (COPY into the
 # in-memory aggregation) and the CSV path on the same rows exported to a file. Each repetition
 # runs the three modes in turn, each in its own process (bench/pg_ingest.cc), so each peak RSS is
-# that mode's own. Both the seed's payload (the default run) and a grouped query with every
+# that mode's own. Both the default run's payload and a grouped query with every
 # metric are computed; the three modes must produce identical payloads. Prints medians.
 set -euo pipefail
 PROG=bench-pg.sh

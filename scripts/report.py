@@ -122,7 +122,8 @@ def local_average(party, category):
 def draw_comparison(path, categories, smpc_avg, parties):
     plt = pyplot()
     import numpy as np
-    series = [("SMPC result", [smpc_avg.get(c, 0.0) for c in categories])]
+    # A suppressed category (null in run.json) has no SMPC bar.
+    series = [("SMPC result", [smpc_avg.get(c) if smpc_avg.get(c) is not None else 0.0 for c in categories])]
     series += [(f"{pid} local", [local_average(p, c) for c in categories]) for pid, p in parties.items()]
     x = np.arange(len(categories))
     width = 0.8 / len(series)
@@ -147,6 +148,9 @@ def cmd_compare(args):
     total_visits = need(run, "total_visits", args.run)
     total_users = need(run, "total_users", args.run)
     smpc_avg = run.get("average_visits_per_user", {})
+    # Categories with fewer active users than the parties' largest min_group_size are published as
+    # null: nothing to compare there.
+    suppressed = set(run.get("suppressed", []))
     categories = list(run.get("categories") or total_visits.keys())
     for p in parties.values():
         categories += [c for c in p["visits"] if c not in categories]
@@ -157,8 +161,11 @@ def cmd_compare(args):
     print(f"Run {run.get('run_id', '?')}  protocol {run.get('protocol', '?')}  parties {run.get('parties', '?')}")
     print("\nAverage visits per user: SMPC vs local (each party's own data) vs pooled plaintext")
     headers = ["category", "SMPC"] + list(parties) + ["pooled", "SMPC total", "pooled total"]
-    rows = [[c, f"{float(smpc_avg.get(c, float('nan'))):.4f}"] + [f"{local_average(p, c):.4f}" for p in parties.values()]
-            + [f"{pooled['average_visits_per_user'][c]:.4f}", total_visits.get(c, "-"), pooled["total_visits"][c]]
+    smpc_text = lambda c: "suppressed" if c in suppressed else (
+        "-" if smpc_avg.get(c) is None else f"{float(smpc_avg[c]):.4f}")
+    rows = [[c, smpc_text(c)] + [f"{local_average(p, c):.4f}" for p in parties.values()]
+            + [f"{pooled['average_visits_per_user'][c]:.4f}",
+               "-" if total_visits.get(c) is None else total_visits[c], pooled["total_visits"][c]]
             for c in categories]
     rows.append(["users", "", *[p["users"] for p in parties.values()], "", total_users, pooled["total_users"]])
     print_table(headers, rows)
@@ -198,6 +205,8 @@ def cmd_compare(args):
     if ids is not None and sorted(ids, key=natural_key) != list(parties):
         problems.append(f"run parties {ids} != local files {list(parties)}")
     for c in categories:
+        if c in suppressed:
+            continue
         if total_visits.get(c) != pooled["total_visits"][c]:
             problems.append(f"{c}: SMPC {total_visits.get(c)} != pooled {pooled['total_visits'][c]}")
     if total_users != pooled["total_users"]:
@@ -205,8 +214,10 @@ def cmd_compare(args):
     if problems:
         print("\nMISMATCH: " + "; ".join(problems))
         return 1
-    print(f"\nMATCH: SMPC totals equal the pooled plaintext sums ({len(categories)} categories, "
-          f"{total_users} users, {len(parties)} parties)")
+    compared = len(categories) - len(suppressed & set(categories))
+    note = f"; {len(categories) - compared} suppressed, not compared" if compared < len(categories) else ""
+    print(f"\nMATCH: SMPC totals equal the pooled plaintext sums ({compared} categories, "
+          f"{total_users} users, {len(parties)} parties{note})")
     return 0
 
 

@@ -17,7 +17,7 @@ Usage: $PROG [--parties N] [--users-per-party U] [--seed S] [--out DIR] [--timeo
   --out DIR            output directory (default results)
   --timeout S          the processes' timeout in seconds (default 30)
   --query FILE         run this statistics query (JSON, see examples/queries/) instead of the
-                       seed's: writes DIR/result.csv and DIR/result_chart.png (1 or 2 grouping keys)
+                       default run's (examples/queries/average_visits.json): writes DIR/result.csv and DIR/result_chart.png (1 or 2 grouping keys)
   --no-scaling         skip the scaling sweep (N = 2..max(5, parties))
   --build-dir DIR      build directory (default build/ in the repository)
   --no-build           use the binaries as they are (default: scripts/build.sh, Release)

@@ -84,10 +84,4 @@ std::vector<uint64_t> CoordinatorProtocol::TakePayload() {
   return payload;
 }
 
-StatusOr<SeedResult> CoordinatorProtocol::VisitsResult() const {
-  if (Status s = VerifyTotals(); !s.ok()) return s;
-  const VectorLayout layout{parameters_.payload_length - 1, party_ids_.size()};
-  return DecodeTotals(totals_, layout, party_ids_);
-}
-
 }  // namespace mpcstats::core

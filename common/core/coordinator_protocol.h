@@ -17,8 +17,8 @@
 namespace mpcstats::core {
 
 struct RunParameters {
-  WorkloadKind workload = WorkloadKind::kVisits;
-  uint64_t payload_length = 0;  // visits: categories + 1; query: QueryPlan::payload_length(); vector: M
+  WorkloadKind workload = WorkloadKind::kQuery;
+  uint64_t payload_length = 0;  // query: QueryPlan::payload_length(); vector: M
   ProtocolKind protocol = ProtocolKind::kSeeded;
   uint32_t chunk_values = kDefaultChunkValues;
   std::string query_json;  // workload query: its canonical JSON, sent in Start
@@ -40,8 +40,6 @@ class CoordinatorProtocol {
   const std::vector<uint64_t>& Totals() const { return totals_; }
   // Checks the self-check vector (kCheckFailed names dropped or double-counted parties).
   Status VerifyTotals() const;
-  // Decoded statistics of the visits workload.
-  StatusOr<SeedResult> VisitsResult() const;
   std::span<const uint64_t> Payload() const { return {totals_.data(), parameters_.payload_length}; }
   // Moves the revealed payload out (large vectors are not copied); the protocol is spent after.
   std::vector<uint64_t> TakePayload();

@@ -19,17 +19,6 @@ LocalAggregates Aggregate(const VisitTable& table, size_t num_categories) {
   return out;
 }
 
-std::vector<uint64_t> EncodeInput(const LocalAggregates& local, const VectorLayout& layout,
-                                  size_t party_index) {
-  std::vector<uint64_t> input(layout.size(), 0);
-  const size_t n = std::min(layout.num_categories, local.visits_per_category.size());
-  std::copy_n(local.visits_per_category.begin(), n, input.begin());
-  input[layout.users_index()] = local.users;
-  // A party index outside the layout leaves the check vector all zero, which DecodeTotals reports.
-  if (party_index < layout.num_parties) input[layout.check_offset() + party_index] = 1;
-  return input;
-}
-
 Status VerifyCheckVector(std::span<const uint64_t> check, const std::vector<std::string>& party_ids) {
   if (check.size() != party_ids.size()) {
     return Status(Code::kInternal, fmt::format("check vector of {} values for {} parties", check.size(), party_ids.size()));
@@ -58,33 +47,6 @@ Status VerifyCheckVector(std::span<const uint64_t> check, const std::vector<std:
   }
 
   return Status::Ok();
-}
-
-StatusOr<SeedResult> DecodeTotals(std::span<const uint64_t> totals, const VectorLayout& layout,
-                                  const std::vector<std::string>& party_ids) {
-  if (totals.size() != layout.size()) {
-    return Status(Code::kInvalidShare,
-                  fmt::format("totals have {} values, expected {}", totals.size(), layout.size()));
-  }
-  if (party_ids.size() != layout.num_parties) {
-    return Status(Code::kInternal, fmt::format("{} party ids for a layout of {} parties", party_ids.size(),
-                                               layout.num_parties));
-  }
-
-  const auto check = totals.subspan(layout.check_offset(), layout.num_parties);
-  if (Status s = VerifyCheckVector(check, party_ids); !s.ok()) return s;
-
-  SeedResult result;
-  result.total_visits.assign(totals.begin(), totals.begin() + static_cast<ptrdiff_t>(layout.num_categories));
-  result.total_users = totals[layout.users_index()];
-  result.average_visits_per_user.resize(layout.num_categories, 0.0);
-  if (result.total_users != 0) {
-    for (size_t c = 0; c < layout.num_categories; ++c) {
-      result.average_visits_per_user[c] =
-          static_cast<double>(result.total_visits[c]) / static_cast<double>(result.total_users);
-    }
-  }
-  return result;
 }
 
 }  // namespace mpcstats::core

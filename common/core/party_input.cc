@@ -20,7 +20,7 @@ StatusOr<std::vector<uint64_t>> BuildPartyInput(const wire::Start& start, const 
   if (party_index >= num_parties) return Status(Code::kInternal, "party index outside the roster");
   const bool pushdown = static_cast<bool>(data.plan_payload);
   const bool has_visits = data.visits != nullptr || pushdown;
-  if (has_visits == (data.vector_input != nullptr) || (pushdown && data.seed_aggregates == nullptr)) {
+  if (has_visits == (data.vector_input != nullptr)) {
     return Status(Code::kInternal, "a party has either visits or a vector input");
   }
   if ((*workload == WorkloadKind::kVector) == has_visits) {
@@ -30,9 +30,6 @@ StatusOr<std::vector<uint64_t>> BuildPartyInput(const wire::Start& start, const 
   }
 
   switch (*workload) {
-    case WorkloadKind::kVisits:
-      return EncodeInput(pushdown ? *data.seed_aggregates : Aggregate(*data.visits, roster.categories.size()),
-                         {roster.categories.size(), num_parties}, party_index);
     case WorkloadKind::kVector:
       if (data.vector_input->empty()) return Status(Code::kInternal, "the vector input was already used");
       return std::move(*data.vector_input);
@@ -56,20 +53,12 @@ StatusOr<std::vector<uint64_t>> BuildPartyInput(const wire::Start& start, const 
   return Status(Code::kInternal, "unknown workload");
 }
 
-StatusOr<QueryPlan> SeedQueryPlan(const std::vector<std::string>& categories,
-                                  const std::vector<std::string>& districts) {
-  Query seed;
-  seed.group_by = {GroupKey::kStoreCategory};
-  seed.metrics = {Metric::kVisits, Metric::kVisitsPerUser};
-  return QueryPlan::Make(seed, categories, districts);
-}
-
-LocalAggregates SeedAggregatesFromPayload(const QueryPlan& seed_plan, std::span<const uint64_t> payload) {
+LocalAggregates LocalAggregatesFromPayload(const QueryPlan& plan, std::span<const uint64_t> payload) {
   LocalAggregates out;
-  for (size_t c = 0; c < seed_plan.num_cells(); ++c) {
-    out.visits_per_category.push_back(payload[c * seed_plan.fields_per_cell() + QueryPlan::kVisitsField]);
+  for (size_t c = 0; c < plan.num_cells(); ++c) {
+    out.visits_per_category.push_back(payload[c * plan.fields_per_cell() + QueryPlan::kVisitsField]);
   }
-  out.users = payload[seed_plan.users_index()];
+  out.users = payload[plan.users_index()];
   return out;
 }
 

@@ -1,5 +1,5 @@
-// What a party contributes to a run, decided when Start says what the run computes: the seed's
-// query, a federated query (checked against the party's policy first) or the large-vector
+// What a party contributes to a run, decided when Start says what the run computes: a query
+// (the default run is one; checked against the party's policy first) or the large-vector
 // workload. The result is the input vector the party secret-shares: payload, then check vector.
 #pragma once
 
@@ -18,23 +18,19 @@
 namespace mpcstats::core {
 
 struct PartyData {
-  const VisitTable* visits = nullptr;  // CSV or synthetic visits (answers "visits" and "query")
+  const VisitTable* visits = nullptr;  // CSV or synthetic visits (answers "query")
   // --vector-length: the whole input vector (payload and check vector), made before connecting
   // like any data the party loads, and moved out at Start. Answers "vector" only.
   std::vector<uint64_t>* vector_input = nullptr;
   // A database that aggregates where the data lives (--pg pushdown), instead of `visits`: the
-  // payload of any plan (room for the check vector), and the seed's aggregates, computed before
-  // connecting. Answers "visits" and "query".
+  // payload of any plan (room for the check vector). Answers "query".
   std::function<StatusOr<std::vector<uint64_t>>(const QueryPlan&)> plan_payload;
-  const LocalAggregates* seed_aggregates = nullptr;
 };
 
-// The seed's query (examples/queries/seed.json: visits and visits_per_user by store_category) as
-// a plan, and the seed's aggregates read off its payload: how a source that only answers plans
-// answers the default run.
-StatusOr<QueryPlan> SeedQueryPlan(const std::vector<std::string>& categories,
-                                  const std::vector<std::string>& districts);
-LocalAggregates SeedAggregatesFromPayload(const QueryPlan& seed_plan, std::span<const uint64_t> payload);
+// A party's own answer to the default run (for local_<id>.json, never sent), read off the payload
+// of the default run's plan (average_visits_query.h): how a source that only answers plans
+// (--pg pushdown) computes it.
+LocalAggregates LocalAggregatesFromPayload(const QueryPlan& average_visits_plan, std::span<const uint64_t> payload);
 
 // kBadInput when this party's data cannot answer the workload (or a query needs a spend column
 // it lacks, or a sum would not be exact); kPolicyRefused when its policy does not allow the query.

@@ -6,7 +6,6 @@ namespace mpcstats::core {
 
 std::string_view WorkloadName(WorkloadKind kind) {
   switch (kind) {
-    case WorkloadKind::kVisits: return "visits";
     case WorkloadKind::kQuery: return "query";
     case WorkloadKind::kVector: return "vector";
   }
@@ -14,7 +13,6 @@ std::string_view WorkloadName(WorkloadKind kind) {
 }
 
 StatusOr<WorkloadKind> ParseWorkloadName(std::string_view name) {
-  if (name == "visits") return WorkloadKind::kVisits;
   if (name == "vector") return WorkloadKind::kVector;
   if (name == "query") return WorkloadKind::kQuery;
   return Status(Code::kBadInput, fmt::format("unknown workload '{}'", name.substr(0, 32)));

@@ -1,5 +1,5 @@
-// What the parties add up. "visits": the seed's query (visits per category, distinct users).
-// "query": a federated statistics query (common/core/query.h) over the parties' visits.
+// What the parties add up. "query": a federated statistics query (common/core/query.h) over the
+// parties' visits; the default run is one (average_visits_query.h).
 // "vector": M values per party derived from its seed, a stand-in for fine-grained statistics
 // (category x district x hour cells, model updates) used to measure large vectors.
 // Either way the vector that is shared is payload followed by the N-entry self-check vector.
@@ -15,7 +15,7 @@
 
 namespace mpcstats::core {
 
-enum class WorkloadKind { kVisits, kQuery, kVector };
+enum class WorkloadKind { kQuery, kVector };
 
 std::string_view WorkloadName(WorkloadKind kind);
 StatusOr<WorkloadKind> ParseWorkloadName(std::string_view name);

@@ -17,8 +17,6 @@ constexpr Duration kIdleForever = std::chrono::hours(24 * 365);
 // The pump's deadline comes this much after a link's own frame timeout could, so a link stalled
 // mid-frame is named by that link ("party2: reading a frame body ...") rather than by the round.
 constexpr Duration kDeadlineGrace = std::chrono::milliseconds(500);
-// How much longer a wait for a peer's verdict lasts (Engine::awaits_peer_deadline), at most.
-constexpr Duration kPeerVerdictMargin = std::chrono::seconds(2);
 }  // namespace
 
 struct Pump::Event {
@@ -194,11 +192,8 @@ awaitable<Status> Pump::Run(core::Engine& engine) {
     engine.Abort(reason);
   };
   bool linking = false;
-  auto patience = [&] {
-    const Duration margin = engine.awaits_peer_deadline() ? std::min<Duration>(options_.timeout, kPeerVerdictMargin)
-                                                          : Duration::zero();
-    return options_.timeout + kDeadlineGrace + margin;
-  };
+  const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(options_.timeout);
+  auto patience = [&] { return engine.Patience(timeout) + kDeadlineGrace; };
   auto deadline = Clock::now() + patience();
   std::optional<Clock::time_point> settle_by;  // after the end: drain, and wait for a verdict
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "common/report/average_visits_summary.h"
 #include "common/report/query_report.h"
 #include "common/report/run_phases.h"
 #include "common/report/run_report.h"
@@ -19,7 +20,6 @@ std::string Sha256Hex(std::span<const uint64_t> values) {
 }
 
 nlohmann::json RunReportJson(const RunReport& report) {
-  const auto& categories = report.roster->categories;
   nlohmann::json j;
   j["run_id"] = report.run_id;
   j["protocol"] = report.protocol;
@@ -27,26 +27,19 @@ nlohmann::json RunReportJson(const RunReport& report) {
   auto& ids = j["party_ids"] = nlohmann::json::array();
   for (const auto& p : report.roster->parties) ids.push_back(p.id);
   j["workload"] = report.workload;
-  j["categories"] = categories;
+  j["categories"] = report.roster->categories;
   if (report.workload == "vector") {
     j["vector_length"] = report.vector_sums.size();
     j["vector_sums_sha256"] = Sha256Hex(report.vector_sums);
     auto& head = j["vector_sums_head"] = nlohmann::json::array();
     for (size_t i = 0; i < std::min<size_t>(report.vector_sums.size(), 8); ++i) head.push_back(report.vector_sums[i]);
-  } else if (report.workload == "query" && report.query_plan) {
+  } else if (report.query_plan) {
     j["districts"] = report.roster->districts;
     j["query"] = core::QueryToJson(report.query_plan->query());
     j["min_group_size"] = report.query_result.min_group_size;
     j["total_users"] = report.query_result.total_users;
     j["result"] = QueryRowsJson(*report.query_plan, report.query_result);
-  } else {
-    auto& visits = j["total_visits"] = nlohmann::json::object();
-    auto& averages = j["average_visits_per_user"] = nlohmann::json::object();
-    for (size_t c = 0; c < categories.size(); ++c) {
-      visits[categories[c]] = report.result.total_visits[c];
-      averages[categories[c]] = report.result.average_visits_per_user[c];
-    }
-    j["total_users"] = report.result.total_users;
+    if (auto summary = SummarizeAverageVisits(*report.query_plan, report.query_result)) AddSummaryJson(*summary, &j);
   }
 
   if (report.protocol == "secagg") {

@@ -23,9 +23,8 @@ namespace mpcstats::report {
 struct RunReport {
   std::string run_id;
   std::string protocol;
-  std::string workload = "visits";
+  std::string workload = "query";
   const core::Roster* roster = nullptr;
-  core::SeedResult result;            // workload "visits"
   std::shared_ptr<const core::QueryPlan> query_plan;  // workload "query": the query as run
   core::QueryResult query_result;                     // workload "query"
   std::vector<uint64_t> vector_sums;  // workload "vector": the M revealed sums
@@ -43,15 +42,17 @@ void FillRunReport(core::RunResult result, const core::Roster& roster, RunReport
 // Hex SHA-256 of the values as little-endian bytes (how run.json identifies a revealed vector).
 std::string Sha256Hex(std::span<const uint64_t> values);
 
-// run.json: parties, categories, then by workload: visits: total_visits, total_users,
-// average_visits_per_user; query: query, min_group_size, total_users, result (rows); vector:
-// vector_length, vector_sums_sha256, vector_sums_head. secagg: threshold, included_parties,
-// dropped_parties (id -> round). Always: metrics.
+// run.json: parties, categories, then by workload: query: query, min_group_size, total_users,
+// result (rows), and for the default run's statistic also total_visits, average_visits_per_user
+// and suppressed (average_visits_summary.h); vector: vector_length, vector_sums_sha256,
+// vector_sums_head. secagg: threshold, included_parties, dropped_parties (id -> round).
+// Always: metrics.
 nlohmann::json RunReportJson(const RunReport& report);
 // What a secagg coordinator sends every included party: run.json without "metrics" (per-process
 // sizes and times), and for a query the rows as result.csv.
 core::StatusOr<core::PublishedResult> RenderPublishedResult(const core::RunResult& result, const core::Roster& roster);
-// The coordinator's printed summary: per-category results, phase times, bytes per process.
+// The coordinator's printed summary: the result (per category for the default run), phase
+// times, bytes per process.
 std::string FormatRunTable(const RunReport& report);
 
 // local_<id>.json: a party's own visits, users and averages. Written locally, never sent.

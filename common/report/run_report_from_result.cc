@@ -12,7 +12,6 @@ void FillRunReport(core::RunResult result, const core::Roster& roster, RunReport
   report->protocol = std::string(core::ProtocolName(result.protocol));
   report->workload = std::string(core::WorkloadName(result.workload));
   report->roster = &roster;
-  report->result = std::move(result.visits);
   report->query_plan = std::move(result.query_plan);
   report->query_result = std::move(result.query);
   report->vector_sums = std::move(result.vector_sums);

@@ -1,35 +1,21 @@
 #include <fmt/format.h>
 
+#include "common/report/average_visits_summary.h"
 #include "common/report/query_report.h"
 #include "common/report/run_phases.h"
 #include "common/report/run_report.h"
 
 namespace mpcstats::report {
 
-namespace {
-
-std::string FormatVisitsTable(const RunReport& report) {
-  const auto& categories = report.roster->categories;
-  std::string out = fmt::format("{:<14} {:>14} {:>16}\n", "category", "total visits", "visits per user");
-  for (size_t c = 0; c < categories.size(); ++c) {
-    out += fmt::format("{:<14} {:>14} {:>16.4f}\n", categories[c], report.result.total_visits[c],
-                       report.result.average_visits_per_user[c]);
-  }
-  out += fmt::format("{:<14} {:>14}\n\n", "users", report.result.total_users);
-  return out;
-}
-
-}  // namespace
-
 std::string FormatRunTable(const RunReport& report) {
   std::string out = fmt::format("SMPC result over {} parties (run {}, protocol {}, workload {})\n",
                                 report.roster->num_parties(), report.run_id, report.protocol, report.workload);
   if (report.workload == "vector") {
     out += fmt::format("{} sums revealed, SHA-256 {}\n\n", report.vector_sums.size(), Sha256Hex(report.vector_sums));
-  } else if (report.workload == "query" && report.query_plan) {
-    out += FormatQueryTable(*report.query_plan, report.query_result);
-  } else {
-    out += FormatVisitsTable(report);
+  } else if (report.query_plan) {
+    // The default run prints the seed guide's table; any other query its own rows.
+    auto summary = SummarizeAverageVisits(*report.query_plan, report.query_result);
+    out += summary ? FormatSummaryTable(*summary) : FormatQueryTable(*report.query_plan, report.query_result);
   }
   out += "phase                  seconds\n";
   for (const auto& [phase, seconds] : RunPhases(report)) out += fmt::format("{:<20} {:>9.4f}\n", phase, seconds);

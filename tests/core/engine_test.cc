@@ -368,6 +368,24 @@ TEST(EngineChecksTest, DeadlineNamesWhoIsMissing) {
   EXPECT_NE(s.message().find("party1, party2, party3"), std::string::npos) << s.ToString();
 }
 
+TEST(EngineChecksTest, PatienceFollowsTheRound) {
+  // The coordinator waits out the share phase (which sends it nothing) on a backstop, then one
+  // timeout once partial sums flow; a party waiting for the verdict keeps a margin over the
+  // coordinator's own deadline, so the verdict naming a straggler reaches it first.
+  using std::chrono::milliseconds;
+  const milliseconds timeout(5000);
+  Harness harness(Options(ProtocolKind::kSeeded, kDefaultChunkValues));
+  Engine& coordinator = harness.engine(std::string(kCoordinatorId));
+  Engine& party = harness.engine("party1");
+  ASSERT_TRUE(harness.StepUntil([&] { return coordinator.state_name() == "collecting partial sums"; }));
+  EXPECT_EQ(coordinator.Patience(timeout), 2 * timeout + milliseconds(2000));
+  EXPECT_EQ(party.Patience(timeout), timeout);
+  ASSERT_TRUE(harness.StepUntil([&] { return party.state_name() == "waiting for the coordinator's verdict"; }));
+  ASSERT_TRUE(harness.StepUntil([&] { return coordinator.Patience(timeout) == timeout; }));
+  EXPECT_EQ(party.Patience(timeout), timeout + milliseconds(2000));
+  EXPECT_EQ(party.Patience(milliseconds(500)), milliseconds(1000));
+}
+
 TEST(EngineChecksTest, LostPartyBeforeTheVerdictFailsTheRun) {
   Harness harness(Options(ProtocolKind::kSeeded, kDefaultChunkValues));
   Engine& coordinator = harness.engine(std::string(kCoordinatorId));

@@ -5,11 +5,17 @@
 #include <set>
 
 #include "common/core/synthetic_data.h"
+#include "tests/support/category_vector.h"
 
 namespace mpcstats::core {
 namespace {
 
 const std::vector<std::string> kIds = {"party1", "party2", "party3"};
+
+// The check vector of revealed totals, as the coordinator verifies it.
+Status Check(const std::vector<uint64_t>& totals, const VectorLayout& layout) {
+  return VerifyCheckVector(std::span<const uint64_t>(totals).subspan(layout.check_offset()), kIds);
+}
 
 // The plaintext the totals should decode to: elementwise sum of every party's input, mod 2^64.
 std::vector<uint64_t> SumInputs(const std::vector<std::vector<uint64_t>>& inputs) {
@@ -66,36 +72,11 @@ TEST(LocalAggregatesTest, EncodeInputLayout) {
   EXPECT_EQ(EncodeInput(local, layout, 0), (std::vector<uint64_t>{10, 20, 30, 7, 1, 0, 0, 0}));
   EXPECT_EQ(EncodeInput(local, layout, 2), (std::vector<uint64_t>{10, 20, 30, 7, 0, 0, 1, 0}));
   EXPECT_EQ(EncodeInput(local, layout, 3), (std::vector<uint64_t>{10, 20, 30, 7, 0, 0, 0, 1}));
-  // An index outside the layout sets no check bit (and then DecodeTotals reports the party missing).
+  // An index outside the layout sets no check bit (and then the check vector reports the party missing).
   EXPECT_EQ(EncodeInput(local, layout, 4), (std::vector<uint64_t>{10, 20, 30, 7, 0, 0, 0, 0}));
 }
 
-TEST(LocalAggregatesTest, DecodeTotalsOfHonestInputs) {
-  const VectorLayout layout{.num_categories = 2, .num_parties = 3};
-  const std::vector<LocalAggregates> locals = {
-      {.visits_per_category = {10, 5}, .users = 4},
-      {.visits_per_category = {0, 7}, .users = 3},
-      {.visits_per_category = {2, 0}, .users = 1},
-  };
-  std::vector<std::vector<uint64_t>> inputs;
-  for (size_t i = 0; i < locals.size(); ++i) inputs.push_back(EncodeInput(locals[i], layout, i));
-  const std::vector<uint64_t> totals = SumInputs(inputs);
-  StatusOr<SeedResult> result = DecodeTotals(totals, layout, kIds);
-  ASSERT_TRUE(result.ok()) << result.status().ToString();
-  EXPECT_EQ(result->total_visits, (std::vector<uint64_t>{12, 12}));
-  EXPECT_EQ(result->total_users, 8u);
-  EXPECT_EQ(result->average_visits_per_user, (std::vector<double>{1.5, 1.5}));
-}
-
-TEST(LocalAggregatesTest, DecodeTotalsWithNoUsersAveragesZero) {
-  const VectorLayout layout{.num_categories = 2, .num_parties = 2};
-  StatusOr<SeedResult> result = DecodeTotals(std::vector<uint64_t>{0, 0, 0, 1, 1}, layout, {"a", "b"});
-  ASSERT_TRUE(result.ok()) << result.status().ToString();
-  EXPECT_EQ(result->total_users, 0u);
-  EXPECT_EQ(result->average_visits_per_user, (std::vector<double>{0.0, 0.0}));
-}
-
-TEST(LocalAggregatesTest, DecodeTotalsDetectsDroppedAndDoubleCountedParties) {
+TEST(LocalAggregatesTest, CheckVectorDetectsDroppedAndDoubleCountedParties) {
   const VectorLayout layout{.num_categories = 2, .num_parties = 3};
   const LocalAggregates local{.visits_per_category = {1, 1}, .users = 1};
   const std::vector<uint64_t> p1 = EncodeInput(local, layout, 0);
@@ -103,47 +84,39 @@ TEST(LocalAggregatesTest, DecodeTotalsDetectsDroppedAndDoubleCountedParties) {
   const std::vector<uint64_t> p3 = EncodeInput(local, layout, 2);
 
   // party3 dropped.
-  StatusOr<SeedResult> dropped = DecodeTotals(SumInputs({p1, p2}), layout, kIds);
+  const Status dropped = Check(SumInputs({p1, p2}), layout);
   ASSERT_FALSE(dropped.ok());
-  EXPECT_EQ(dropped.status().code(), Code::kCheckFailed);
-  EXPECT_EQ(dropped.status().message(), "check vector: party3 counted 0 times");
+  EXPECT_EQ(dropped.code(), Code::kCheckFailed);
+  EXPECT_EQ(dropped.message(), "check vector: party3 counted 0 times");
 
   // party2 replayed.
-  StatusOr<SeedResult> replayed = DecodeTotals(SumInputs({p1, p2, p2, p3}), layout, kIds);
+  const Status replayed = Check(SumInputs({p1, p2, p2, p3}), layout);
   ASSERT_FALSE(replayed.ok());
-  EXPECT_EQ(replayed.status().code(), Code::kCheckFailed);
-  EXPECT_EQ(replayed.status().message(), "check vector: party2 counted 2 times");
+  EXPECT_EQ(replayed.code(), Code::kCheckFailed);
+  EXPECT_EQ(replayed.message(), "check vector: party2 counted 2 times");
 
   // Both at once: dropped parties are listed first.
-  StatusOr<SeedResult> both = DecodeTotals(SumInputs({p1, p1, p2}), layout, kIds);
+  const Status both = Check(SumInputs({p1, p1, p2}), layout);
   ASSERT_FALSE(both.ok());
-  EXPECT_EQ(both.status().message(), "check vector: party3 counted 0 times, party1 counted 2 times");
+  EXPECT_EQ(both.message(), "check vector: party3 counted 0 times, party1 counted 2 times");
 
   // Nobody at all.
-  StatusOr<SeedResult> none = DecodeTotals(std::vector<uint64_t>(layout.size(), 0), layout, kIds);
+  const Status none = Check(std::vector<uint64_t>(layout.size(), 0), layout);
   ASSERT_FALSE(none.ok());
-  EXPECT_EQ(none.status().message(),
+  EXPECT_EQ(none.message(),
             "check vector: party1 counted 0 times, party2 counted 0 times, party3 counted 0 times");
 
   // A corrupted entry (e.g. a wrong partial sum) is not a plausible count.
   std::vector<uint64_t> corrupt = SumInputs({p1, p2, p3});
   corrupt[layout.check_offset() + 1] += 0x9e3779b97f4a7c15ULL;
-  StatusOr<SeedResult> garbled = DecodeTotals(corrupt, layout, kIds);
+  const Status garbled = Check(corrupt, layout);
   ASSERT_FALSE(garbled.ok());
-  EXPECT_EQ(garbled.status().code(), Code::kCheckFailed);
-  EXPECT_EQ(garbled.status().message(), "check vector: party2 entry corrupt");
+  EXPECT_EQ(garbled.code(), Code::kCheckFailed);
+  EXPECT_EQ(garbled.message(), "check vector: party2 entry corrupt");
 }
 
-TEST(LocalAggregatesTest, DecodeTotalsRejectsWrongSizes) {
-  const VectorLayout layout{.num_categories = 2, .num_parties = 3};
-  StatusOr<SeedResult> short_totals = DecodeTotals(std::vector<uint64_t>(5, 1), layout, kIds);
-  ASSERT_FALSE(short_totals.ok());
-  EXPECT_EQ(short_totals.status().code(), Code::kInvalidShare);
-  EXPECT_EQ(short_totals.status().message(), "totals have 5 values, expected 6");
-
-  StatusOr<SeedResult> wrong_ids = DecodeTotals(std::vector<uint64_t>(6, 1), layout, {"party1", "party2"});
-  ASSERT_FALSE(wrong_ids.ok());
-  EXPECT_EQ(wrong_ids.status().code(), Code::kInternal);
+TEST(LocalAggregatesTest, CheckVectorOfTheWrongSizeIsInternal) {
+  EXPECT_EQ(VerifyCheckVector(std::vector<uint64_t>(3, 1), {"party1", "party2"}).code(), Code::kInternal);
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include "common/core/party_protocol.h"
 #include "common/core/roster.h"
 #include "common/core/secure_random.h"
+#include "tests/support/category_vector.h"
 
 namespace mpcstats::core {
 namespace {
@@ -66,7 +67,7 @@ InProcessRun StartRun(size_t n, ProtocolKind protocol, uint32_t chunk_values, Ra
   InProcessRun run;
   run.roster = MakeRoster(n);
   run.layout = VectorLayout{run.roster.categories.size(), n};
-  run.parameters.workload = WorkloadKind::kVisits;
+  run.parameters.workload = WorkloadKind::kVector;
   run.parameters.payload_length = run.layout.num_categories + 1;
   run.parameters.protocol = protocol;
   run.parameters.chunk_values = chunk_values;
@@ -189,20 +190,14 @@ TEST_P(ProtocolRunTest, RevealsExactlyThePlaintextSum) {
   EXPECT_EQ(run.coordinator->Totals(), expected);
   const Status verified = run.coordinator->VerifyTotals();
   EXPECT_TRUE(verified.ok()) << verified.ToString();
-  auto result = run.coordinator->VisitsResult();
-  ASSERT_TRUE(result.ok()) << result.status().ToString();
-  std::vector<uint64_t> visits(run.layout.num_categories, 0);
-  uint64_t users = 0;
+  // The payload is the plaintext sum of the parties' own aggregates.
+  std::vector<uint64_t> payload(run.layout.payload_length(), 0);
   for (const auto& local : run.locals) {
-    for (size_t c = 0; c < visits.size(); ++c) visits[c] += local.visits_per_category[c];
-    users += local.users;
+    for (size_t c = 0; c < run.layout.num_categories; ++c) payload[c] += local.visits_per_category[c];
+    payload[run.layout.users_index()] += local.users;
   }
-  EXPECT_EQ(result->total_visits, visits);
-  EXPECT_EQ(result->total_users, users);
-  ASSERT_EQ(result->average_visits_per_user.size(), visits.size());
-  for (size_t c = 0; c < visits.size(); ++c) {
-    EXPECT_EQ(result->average_visits_per_user[c], static_cast<double>(visits[c]) / static_cast<double>(users));
-  }
+  const auto revealed = run.coordinator->Payload();
+  EXPECT_EQ(std::vector<uint64_t>(revealed.begin(), revealed.end()), payload);
 
   // After its last partial sum chunk a party is done: nothing more comes out of it.
   EXPECT_FALSE(run.parties[0]->MakePartialSumChunk(run.parties[0]->num_chunks()).ok());
@@ -283,7 +278,7 @@ class PartyStartTest : public ::testing::Test {
   PartyStartTest()
       : roster_(MakeRoster(3)),
         layout_{roster_.categories.size(), 3},
-        coordinator_(roster_, RunParameters{WorkloadKind::kVisits, layout_.num_categories + 1, ProtocolKind::kFull,
+        coordinator_(roster_, RunParameters{WorkloadKind::kVector, layout_.num_categories + 1, ProtocolKind::kFull,
                                             kDefaultChunkValues}),
         party_(roster_, "party1", EncodeInput(LocalAggregates{std::vector<uint64_t>(8, 3), 2}, layout_, 0)) {}
 
@@ -508,7 +503,6 @@ TEST_F(CoordinatorTest, MissingPartialSumIsNamed) {
   EXPECT_FALSE(c.Complete());
   EXPECT_EQ(c.Missing(), std::vector<std::string>{"party2"});
   EXPECT_FALSE(c.VerifyTotals().ok());
-  EXPECT_FALSE(c.VisitsResult().ok());
   // Half a partial sum is still missing.
   ASSERT_TRUE(c.OnPartialSum("party2", run_.partial_sums[1][0]).ok());
   EXPECT_FALSE(c.Complete());
@@ -537,7 +531,6 @@ TEST(CoordinatorCheckTest, DoubleCountedPartyIsCheckFailed) {
   EXPECT_EQ(s.code(), Code::kCheckFailed) << s.ToString();
   EXPECT_NE(s.message().find("party1 counted 2 times"), std::string::npos) << s.message();
   EXPECT_NE(s.message().find("party2 counted 0 times"), std::string::npos) << s.message();
-  EXPECT_EQ(run.coordinator->VisitsResult().status().code(), Code::kCheckFailed);
 }
 
 // A partial sum replayed from an earlier run (same roster and parties) in place of this run's:
@@ -579,7 +572,7 @@ TEST(CoordinatorCheckTest, DroppedPartyIsCheckFailed) {
 
 TEST(CoordinatorStartTest, StartDescribesTheRun) {
   const Roster roster = MakeRoster(7);
-  RunParameters parameters{WorkloadKind::kVisits, 9, ProtocolKind::kSeeded, 1000};
+  RunParameters parameters{WorkloadKind::kVector, 9, ProtocolKind::kSeeded, 1000};
   CoordinatorProtocol c(roster, parameters);
   const wire::Start start = c.MakeStart();
   EXPECT_EQ(start.num_parties(), 7u);
@@ -587,7 +580,7 @@ TEST(CoordinatorStartTest, StartDescribesTheRun) {
   EXPECT_EQ(start.vector_length(), 9u + 7u);
   EXPECT_EQ(start.protocol(), "seeded");
   EXPECT_EQ(start.chunk_values(), 1000u);
-  EXPECT_EQ(start.workload(), "visits");
+  EXPECT_EQ(start.workload(), "vector");
   EXPECT_EQ(c.Totals().size(), 16u);
 }
 

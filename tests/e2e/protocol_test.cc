@@ -321,7 +321,7 @@ TEST(ProtocolE2eTest, CoordinatorVectorLengthMismatchFailsClearly) {
 }
 
 TEST(ProtocolE2eTest, VectorPartiesAgainstVisitsCoordinatorFail) {
-  // A coordinator without --vector-length runs the visits query: the workloads differ.
+  // A coordinator without --vector-length runs the default query: the workloads differ.
   Cluster cluster({.num_parties = 3, .log_level = "warn", .vector_length = 500});
   std::vector<std::string> argv = cluster.CoordinatorArgs();
   const auto at = std::find(argv.begin(), argv.end(), "--vector-length");
@@ -330,7 +330,7 @@ TEST(ProtocolE2eTest, VectorPartiesAgainstVisitsCoordinatorFail) {
   cluster.StartCustom("coordinator", argv);
   for (int p = 1; p <= 3; ++p) cluster.StartParty(p);
   ExpectCleanFailure(cluster);
-  EXPECT_NE(cluster.Log("party1").find("the coordinator runs the visits workload but this party was started with "
+  EXPECT_NE(cluster.Log("party1").find("the coordinator runs the query workload but this party was started with "
                                        "--vector-length"),
             std::string::npos)
       << cluster.Log("party1");

@@ -80,21 +80,25 @@ std::vector<Visit> RandomVisits(std::mt19937& rng, const std::string& user_prefi
 
 PlainStats LocalStats(const std::vector<Visit>& visits) {
   PlainStats stats;
+  std::map<std::string, std::set<std::string>> active;
   for (const std::string& c : DefaultCategories()) stats.visits[c] = 0;
   std::set<std::string> users;
   for (const Visit& v : visits) {
     ++stats.visits.at(v.category);
+    active[v.category].insert(v.user_id);
     users.insert(v.user_id);
   }
+  for (const std::string& c : DefaultCategories()) stats.active_users[c] = active[c].size();
   stats.users = users.size();
   return stats;
 }
 
 PlainStats SumStats(const std::vector<PlainStats>& parts) {
   PlainStats total;
-  for (const std::string& c : DefaultCategories()) total.visits[c] = 0;
+  for (const std::string& c : DefaultCategories()) total.visits[c] = total.active_users[c] = 0;
   for (const PlainStats& part : parts) {
     for (const auto& [category, n] : part.visits) total.visits[category] += n;
+    for (const auto& [category, n] : part.active_users) total.active_users[category] += n;
     total.users += part.users;
   }
   return total;

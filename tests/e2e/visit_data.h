@@ -39,6 +39,7 @@ std::vector<Visit> RandomVisits(std::mt19937& rng, const std::string& user_prefi
 // The plaintext statistics of some visits.
 struct PlainStats {
   std::map<std::string, uint64_t> visits;  // every default category present, zeros included
+  std::map<std::string, uint64_t> active_users;  // distinct users per category, likewise
   uint64_t users = 0;
 };
 // One party's local statistics (distinct user ids).

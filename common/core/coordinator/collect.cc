@@ -17,6 +17,7 @@ StatusOr<CoordinatorState::Next> Collect::Handle(CoordinatorContext& ctx, const 
   if (message.body_case() == wire::Envelope::kPartialSum) {
     if (sum_done) return Status(Code::kDuplicateMessage, fmt::format("{} sent a second partial sum", sender));
     if (Status s = ctx.protocol.OnPartialSum(sender, message.partial_sum()); !s.ok()) return s;
+    ctx.summing_started = true;
     if (!ctx.protocol.PartyComplete(sender)) return Stay();
     ctx.summed.insert(sender);
     ctx.Info("partial sum received from {}", sender);

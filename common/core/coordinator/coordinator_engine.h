@@ -42,6 +42,7 @@ struct CoordinatorContext : EngineContext {
   std::shared_ptr<const QueryPlan> plan;  // workload query: how to read the totals
   CoordinatorProtocol protocol;
   PhaseTimer timer;
+  bool summing_started = false;    // some party's first partial-sum chunk arrived
   std::set<std::string> summed;    // parties whose whole partial sum arrived
   std::set<std::string> reported;  // parties whose Metrics arrived
   bool revealed = false;

@@ -21,6 +21,13 @@ class Collect final : public CoordinatorState {
   StatusOr<Next> Handle(CoordinatorContext& ctx, const std::string& sender, const wire::Envelope& message) override;
   Status OnPeerLost(CoordinatorContext& ctx, const std::string& peer, const Status& cause) override;
   Status OnDeadline(CoordinatorContext& ctx) override;
+  // Until the first partial-sum chunk, the parties are busy with each other (the share phase
+  // sends us nothing; they bound it among themselves and report failures to us), so this is a
+  // backstop for every party falling silent at once. After it, one timeout: a party whose partial
+  // sum has not begun within one timeout of the others' is stalled or unreachable.
+  std::chrono::milliseconds Patience(const CoordinatorContext& ctx, std::chrono::milliseconds timeout) const override {
+    return ctx.summing_started ? timeout : 2 * timeout + std::chrono::milliseconds(2000);
+  }
 };
 
 // ---- protocol secagg (secagg_*.cc)

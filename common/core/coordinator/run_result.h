@@ -18,9 +18,8 @@ namespace mpcstats::core {
 
 struct RunResult {
   std::string run_id;
-  WorkloadKind workload = WorkloadKind::kVisits;
+  WorkloadKind workload = WorkloadKind::kQuery;
   ProtocolKind protocol = ProtocolKind::kSeeded;
-  SeedResult visits;                           // workload visits
   std::shared_ptr<const QueryPlan> query_plan;  // workload query: the query as run
   QueryResult query;                            // workload query
   std::vector<uint64_t> vector_sums;            // workload vector
@@ -45,7 +44,7 @@ using ResultRenderer = std::function<StatusOr<PublishedResult>(const RunResult&)
 Status RevealResult(CoordinatorProtocol& protocol, const RunParameters& parameters,
                     const std::shared_ptr<const QueryPlan>& plan, const Roster& roster, RunResult* result);
 // The same for secagg's unmasked sum over the included parties (its check vector, the indicator
-// of the included parties, is already verified): totals and averages are over those parties.
+// of the included parties, is already verified): totals and rows are over those parties.
 Status RevealSecAggResult(std::vector<uint64_t> sum, const RunParameters& parameters,
                           const std::shared_ptr<const QueryPlan>& plan, const Roster& roster, RunResult* result);
 

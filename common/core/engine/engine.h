@@ -7,6 +7,7 @@
 // the run's failure: the engine's state is unchanged and the pump calls Abort with it.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,10 +44,11 @@ class Engine {
   [[nodiscard]] virtual Status OnPeerLost(const std::string& peer, const Status& cause) = 0;
   // Nothing happened for one timeout while the engine was waiting.
   [[nodiscard]] virtual Status OnDeadline() = 0;
-  // True while the engine waits for a verdict that a peer sends at the end of its own deadline
-  // (a party waiting for the coordinator's Done or Abort): the pump then waits a margin longer,
-  // so the verdict naming the culprit arrives before our own timeout would name the peer.
-  virtual bool awaits_peer_deadline() const { return false; }
+  // How long the current wait may go without progress before OnDeadline, given the run's
+  // timeout. One timeout, except where a peer's own deadline decides (a party waiting for the
+  // coordinator's verdict waits a margin longer, so the verdict naming the culprit arrives before
+  // its own timeout would name the coordinator) or nothing is sent to us for a while by design.
+  virtual std::chrono::milliseconds Patience(std::chrono::milliseconds timeout) const = 0;
 
   // Links wanted now (taken once), and the call that says they are up.
   virtual std::optional<LinkRequest> TakeLinkRequest() = 0;

@@ -146,7 +146,9 @@ class EngineBase : public Engine {
 
   bool finished() const override { return state_->terminal(); }
   bool settled() const override { return state_->settled(context_); }
-  bool awaits_peer_deadline() const override { return state_->awaits_peer_deadline(); }
+  std::chrono::milliseconds Patience(std::chrono::milliseconds timeout) const override {
+    return state_->Patience(context_, timeout);
+  }
   const Status& outcome() const override { return context_.outcome; }
 
  protected:

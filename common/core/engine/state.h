@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -47,8 +48,10 @@ class State {
   virtual StatusOr<Next> EmitNext(Context&) {
     return Status(Code::kInternal, fmt::format("nothing to send while {}", name()));
   }
-  // See Engine::awaits_peer_deadline.
-  virtual bool awaits_peer_deadline() const { return false; }
+  // See Engine::Patience.
+  virtual std::chrono::milliseconds Patience(const Context&, std::chrono::milliseconds timeout) const {
+    return timeout;
+  }
   // After a failure: whether anything is still worth waiting for.
   virtual bool settled(const Context&) const { return true; }
 

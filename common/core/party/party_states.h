@@ -63,8 +63,11 @@ class AwaitVerdict final : public PartyState {
   StatusOr<Next> Handle(PartyContext& ctx, const std::string& sender, const wire::Envelope& message) override;
   Status OnPeerLost(PartyContext& ctx, const std::string& peer, const Status& cause) override;
   Status OnDeadline(PartyContext& ctx) override;
-  // The coordinator names a straggler one timeout after its last progress, as we would.
-  bool awaits_peer_deadline() const override { return true; }
+  // The coordinator names a straggler one timeout after its last progress, as we would: wait a
+  // margin longer for its verdict.
+  std::chrono::milliseconds Patience(const PartyContext&, std::chrono::milliseconds timeout) const override {
+    return timeout + std::min(timeout, std::chrono::milliseconds(2000));
+  }
 };
 
 // ---- protocol secagg (secagg_*.cc): every message goes to and comes from the coordinator.
@@ -73,12 +76,16 @@ class AwaitVerdict final : public PartyState {
 StatusOr<PartyState::Next> StartSecAgg(PartyContext& ctx);
 
 // What every secagg round of the party shares: only the coordinator speaks; its link lost or its
-// silence for a timeout (plus the margin its own round deadline needs) ends the run.
+// silence ends the run. The coordinator closes a round one timeout after its own last progress,
+// which other parties' answers may extend past ours: we wait a second timeout, plus the margin
+// its verdict needs, before naming it.
 class SecAggPartyRound : public PartyState {
  public:
   Status OnPeerLost(PartyContext& ctx, const std::string& peer, const Status& cause) override;
   Status OnDeadline(PartyContext& ctx) override;
-  bool awaits_peer_deadline() const override { return true; }
+  std::chrono::milliseconds Patience(const PartyContext&, std::chrono::milliseconds timeout) const override {
+    return 2 * timeout + std::min(timeout, std::chrono::milliseconds(2000));
+  }
 
  protected:
   virtual std::string_view awaited() const = 0;  // for the deadline's message
