@@ -112,9 +112,9 @@ int RunAndReport(const Flags& flags, const mpcstats::core::Roster& roster,
       .listen_address = flags.listen,
       .fault = *mpcstats::core::ParseFault(flags.inject_fault),
       .crash =
-          [] {
+          [fault = flags.inject_fault] {
             // A crash between rounds (exit-after-*): no Abort, no Metrics, no cleanup.
-            spdlog::warn("--inject-fault exit-after-*: exiting now (simulated crash)");
+            spdlog::warn("--inject-fault {}: exiting now (simulated crash)", fault);
             spdlog::default_logger()->flush();
             std::_Exit(kInjectedCrashExitCode);
           },
