@@ -30,6 +30,10 @@ struct CoordinatorRunner::Impl {
       if (level == core::LogLevel::kWarn) spdlog::warn("{}", line);
       else spdlog::info("{}", line);
     };
+    // secagg: what every included party gets (run.json without the per-process metrics).
+    engine.context().render = [this](const core::RunResult& result) {
+      return report::RenderPublishedResult(result, config.roster);
+    };
   }
 
   report::ProcessMetrics Measure() const {

@@ -12,6 +12,7 @@
 #include "common/core/query.h"
 #include "common/core/query_plan.h"
 #include "common/core/roster.h"
+#include "common/core/secagg.h"
 #include "common/sys/logging.h"
 #include "common/sys/memory_tuning.h"
 #include "common/net/tls_context.h"
@@ -41,6 +42,7 @@ int main(int argc, char** argv) {
   std::string log_level = "info";
   std::string listen = "0.0.0.0";
   std::string protocol = "seeded";
+  uint32_t threshold = 0;
   uint64_t vector_length = 0;
   uint32_t chunk_values = mpcstats::core::kDefaultChunkValues;
   std::string vector_out;
@@ -58,8 +60,14 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
   app.add_option("--listen", listen, "local address to accept party connections on");
   app.add_option("--protocol", protocol,
-                 "seeded (parties exchange AES-CTR seeds) or full (full share vectors)")
-      ->check(CLI::IsMember({"seeded", "full"}));
+                 "seeded (parties exchange AES-CTR seeds), full (full share vectors) or secagg (secure "
+                 "aggregation: parties dial only the coordinator, dropouts are survived, every included "
+                 "party gets the result)")
+      ->check(CLI::IsMember({"seeded", "full", "secagg"}));
+  app.add_option("--threshold", threshold,
+                 "secagg: every round needs at least T parties, n/2 < T <= n (default floor(2n/3)+1); "
+                 "fewer aborts the run with NOT_ENOUGH_PARTIES")
+      ->check(CLI::Range(1u, 1000000u));
   app.add_option(
          "--vector-length", vector_length,
          "large-vector workload: sum M values per party (0: a query); every party needs the same")
@@ -106,6 +114,21 @@ int main(int argc, char** argv) {
 
   auto roster = mpcstats::core::LoadRoster(roster_path);
   if (!roster.ok()) return Fail(roster.status());
+  const auto protocol_kind = *mpcstats::core::ParseProtocolName(protocol);
+  if (protocol_kind == mpcstats::core::ProtocolKind::kSecAgg) {
+    const size_t n = roster->num_parties();
+    if (threshold == 0) threshold = static_cast<uint32_t>(mpcstats::core::DefaultThreshold(n));
+    if (2 * static_cast<size_t>(threshold) <= n || threshold > n) {
+      return Fail(Status(Code::kUsage, "--threshold " + std::to_string(threshold) + " must be above " +
+                                           std::to_string(n) + "/2 and at most " + std::to_string(n)));
+    }
+  } else {
+    if (threshold != 0) return Fail(Status(Code::kUsage, "--threshold applies to --protocol secagg only"));
+    if (!roster->HasPartyEndpoints()) {
+      return Fail(Status(Code::kBadInput, roster_path + ": protocol " + protocol +
+                                              " needs every party's host and port (only secagg does without)"));
+    }
+  }
   auto tls = mpcstats::net::MakeTlsContext(tls_files, mpcstats::core::kCoordinatorId);
   if (!tls.ok()) return Fail(tls.status());
   std::shared_ptr<const mpcstats::core::QueryPlan> query_plan;
@@ -127,13 +150,15 @@ int main(int argc, char** argv) {
     if (!with_privacy.ok()) return Fail(with_privacy.status());
     query = std::move(with_privacy).value();
   }
+  // Secure aggregation publishes a sum over at least T parties; the mesh protocols over all n.
+  const uint64_t guaranteed_parties = threshold != 0 ? threshold : roster->num_parties();
   if (query) {
     auto plan = mpcstats::core::QueryPlan::Make(*query, roster->categories, roster->districts);
     if (!plan.ok()) return Fail(plan.status().WithContext(query_source));
     if (plan->query().privacy) {
       // Every process derives the same calibration; h < 1 or noise out of range is refused here,
       // before listening (the engine derives it again to decode the noisy totals).
-      auto calibration = mpcstats::core::CalibrateRun(*plan, *roster, roster->num_parties());
+      auto calibration = mpcstats::core::CalibrateRun(*plan, *roster, guaranteed_parties);
       if (!calibration.ok()) return Fail(calibration.status().WithContext(query_source));
       spdlog::info("private query: rho {}, epsilon {:.4g} at delta {:g}, h = {} of {} parties", calibration->rho,
                    calibration->epsilon, calibration->delta, calibration->h, roster->num_parties());
@@ -157,10 +182,11 @@ int main(int argc, char** argv) {
       .tls = *tls,
       .parameters = {.workload = workload,
                      .payload_length = payload_length,
-                     .protocol = *mpcstats::core::ParseProtocolName(protocol),
+                     .protocol = protocol_kind,
                      .chunk_values = chunk_values,
                      .query_json = query_plan ? mpcstats::core::QueryToJson(query_plan->query()).dump() : "",
-                     .guaranteed_parties = roster->num_parties()},
+                     .guaranteed_parties = guaranteed_parties,
+                     .threshold = threshold},
       .query_plan = query_plan,
       .timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000)),
       .listen_address = listen,

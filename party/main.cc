@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "common/core/average_visits_query.h"
@@ -72,8 +73,36 @@ mpcstats::core::StatusOr<mpcstats::core::VisitTable> LoadVisits(const Flags& fla
   return mpcstats::core::ReadVisitsCsvFiles(flags.data, roster.categories, roster.districts);
 }
 
+// Protocol secagg signs this party's keys with its certificate key and checks the others'
+// certificates against the CA: the same files as TLS (already checked by MakeTlsContext).
+mpcstats::core::StatusOr<mpcstats::core::SecAggIdentity> LoadSecAggIdentity(const mpcstats::net::TlsFiles& files) {
+  auto read = [](const std::string& path) -> mpcstats::core::StatusOr<std::string> {
+    std::ifstream in(path, std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!in.good() && !in.eof()) return Status(Code::kBadInput, "cannot read " + path);
+    return text;
+  };
+  auto cert = read(files.cert);
+  if (!cert.ok()) return cert.status();
+  auto key = read(files.key);
+  if (!key.ok()) return key.status();
+  auto ca = read(files.ca);
+  if (!ca.ok()) return ca.status();
+  auto credentials = mpcstats::core::ParsePartyCredentials(*cert, *key);
+  if (!credentials.ok()) return credentials.status().WithContext(files.cert);
+  auto verifier = mpcstats::core::CaCertificateVerifier::FromPem(*ca);
+  if (!verifier.ok()) return verifier.status().WithContext(files.ca);
+  return mpcstats::core::SecAggIdentity{std::move(credentials).value(), std::move(verifier).value()};
+}
+
 int RunAndReport(const Flags& flags, const mpcstats::core::Roster& roster,
                  std::shared_ptr<mpcstats::net::ssl::context> tls, mpcstats::core::InputSource input) {
+  // A stale published result from an earlier run must not pass for this run's.
+  std::error_code ec;
+  std::filesystem::create_directories(flags.out, ec);
+  if (ec) return Fail(Status(Code::kIo, "cannot create --out directory '" + flags.out + "': " + ec.message()));
+  std::filesystem::remove(flags.out + "/result.json", ec);
+  std::filesystem::remove(flags.out + "/result.csv", ec);
   mpcstats::party::PartyRunConfig config{
       .roster = roster,
       .self_id = flags.id,
@@ -83,9 +112,9 @@ int RunAndReport(const Flags& flags, const mpcstats::core::Roster& roster,
       .listen_address = flags.listen,
       .fault = *mpcstats::core::ParseFault(flags.inject_fault),
       .crash =
-          [] {
-            // A crash right after the last partial-sum chunk left: no Abort, no Metrics, no cleanup.
-            spdlog::warn("--inject-fault exit-after-partial-sum: exiting now (simulated crash)");
+          [fault = flags.inject_fault] {
+            // A crash between rounds (exit-after-*): no Abort, no Metrics, no cleanup.
+            spdlog::warn("--inject-fault {}: exiting now (simulated crash)", fault);
             spdlog::default_logger()->flush();
             std::_Exit(kInjectedCrashExitCode);
           },
@@ -94,7 +123,11 @@ int RunAndReport(const Flags& flags, const mpcstats::core::Roster& roster,
             spdlog::warn("{}: --inject-fault stall-before-partial-sum: sending nothing more", id);
             spdlog::default_logger()->flush();
           },
+      .out_dir = flags.out,
   };
+  auto identity = LoadSecAggIdentity(flags.tls);
+  if (!identity.ok()) return Fail(identity.status());
+  config.identity = std::move(identity).value();
   mpcstats::party::PartyRunner runner(std::move(config));
   // The listening port is bound before anything is sent: a bad address or a port in use is the
   // user's to fix.
@@ -233,16 +266,20 @@ int main(int argc, char** argv) {
   for (auto* other : {data, users, vector}) pg->excludes(other);
   pg_table->excludes(pg_query);
   for (auto* sub : {pg_table, pg_query, pg_mode}) sub->needs(pg);
-  app.add_option("--out", flags.out, "directory for local_<id>.json (this party's own result, never sent)");
+  app.add_option("--out", flags.out,
+                 "directory for local_<id>.json (this party's own result, never sent) and, with protocol "
+                 "secagg, result.json (and result.csv for a query): the published result");
   app.add_option("--timeout", flags.timeout_seconds, "seconds for every network wait")
       ->check(CLI::Range(0.1, 86400.0));
   app.add_option("--log-level", flags.log_level, "trace, debug, info, warn, error");
   app.add_option("--listen", flags.listen, "local address to accept peer connections on");
   app.add_option("--inject-fault", flags.inject_fault,
                  "testing only: misbehave (short-share, second-partial-sum, exit-after-partial-sum, "
-                 "stall-before-partial-sum)")
-      ->check(CLI::IsMember(
-          {"short-share", "second-partial-sum", "exit-after-partial-sum", "stall-before-partial-sum"}))
+                 "stall-before-partial-sum; secagg: exit-after-advertise-keys, exit-after-share-keys, "
+                 "exit-after-masked-input)")
+      ->check(CLI::IsMember({"short-share", "second-partial-sum", "exit-after-partial-sum",
+                             "stall-before-partial-sum", "exit-after-advertise-keys", "exit-after-share-keys",
+                             "exit-after-masked-input"}))
       ->group("Testing");
   app.add_option("--budget-ledger", flags.budget_ledger,
                  "SQLite file recording this party's privacy-budget charges (private queries)");

@@ -8,6 +8,7 @@
 #include "common/net/pump.h"
 #include "common/sys/peak_rss.h"
 #include "common/net/tls_links.h"
+#include "common/report/atomic_file.h"
 
 namespace mpcstats::party {
 
@@ -27,7 +28,7 @@ struct PartyRunner::Impl {
               .abort_timeout = std::min<net::Duration>(config.timeout, std::chrono::seconds(2))}),
         outbox(pump, config.fault, config.crash, config.stalled),
         engine(config.roster, config.self_id, std::move(config.input), outbox, rng, core::SystemSteadyClock(),
-               [this] { return Measure(); }) {
+               [this] { return Measure(); }, std::move(config.identity)) {
     engine.context().log = [id = config.self_id](core::LogLevel level, const std::string& line) {
       if (level == core::LogLevel::kWarn) spdlog::warn("{}", line);
       else spdlog::info("{}", line);
@@ -70,6 +71,16 @@ Status PartyRunner::Run() {
     impl_->io.stop();  // leftover handshakes of refused connections must not keep us alive
   });
   impl_->io.run();
+  if (!result.ok()) return result;
+  if (const auto& published = impl_->engine.published()) {
+    const std::string json_path = impl_->config.out_dir + "/result.json";
+    if (Status s = report::WriteFileAtomically(json_path, published->result_json()); !s.ok()) return s;
+    if (!published->result_csv().empty()) {
+      const std::string csv_path = impl_->config.out_dir + "/result.csv";
+      if (Status s = report::WriteFileAtomically(csv_path, published->result_csv()); !s.ok()) return s;
+    }
+    spdlog::info("{}: result written to {}", impl_->config.self_id, json_path);
+  }
   return result;
 }
 

@@ -11,7 +11,7 @@ source "$(dirname "$0")/lib/common.sh"
 
 # The coordinator's --protocol choices; a new protocol is one more word here (the script fails if
 # the coordinator offers one that is missing).
-PROTOCOLS=(seeded full)
+PROTOCOLS=(seeded full secagg)
 # The base image is rebuilt when the newest one is older than this (security updates).
 BASE_MAX_AGE_DAYS="${MPCSTATS_BASE_MAX_AGE_DAYS:-30}"
 

@@ -26,6 +26,7 @@ wire::Start CoordinatorProtocol::MakeStart() const {
   start.set_chunk_values(parameters_.chunk_values);
   start.set_workload(WorkloadToWire(parameters_.workload));
   if (parameters_.workload == WorkloadKind::kQuery) start.set_query(parameters_.query_json);
+  if (parameters_.protocol == ProtocolKind::kSecAgg) start.set_secagg_threshold(parameters_.threshold);
   return start;
 }
 

@@ -26,6 +26,7 @@ struct RunParameters {
   // parties derive the same number from Start: GuaranteedParties in party_input.h). 0: every
   // party, as full and seeded sharing include all or fail; secure aggregation: its threshold.
   uint64_t guaranteed_parties = 0;
+  uint32_t threshold = 0;  // protocol secagg: T (0: DefaultThreshold of the roster, secagg.h)
 };
 
 class CoordinatorProtocol {

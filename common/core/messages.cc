@@ -54,6 +54,7 @@ wire::Protocol ProtocolToWire(ProtocolKind kind) {
   switch (kind) {
     case ProtocolKind::kFull: return wire::PROTOCOL_FULL;
     case ProtocolKind::kSeeded: return wire::PROTOCOL_SEEDED;
+    case ProtocolKind::kSecAgg: return wire::PROTOCOL_SECAGG;
   }
   return wire::PROTOCOL_UNSPECIFIED;
 }
@@ -62,8 +63,7 @@ StatusOr<ProtocolKind> ProtocolFromWire(int value) {
   switch (value) {
     case wire::PROTOCOL_FULL: return ProtocolKind::kFull;
     case wire::PROTOCOL_SEEDED: return ProtocolKind::kSeeded;
-    case wire::PROTOCOL_SECAGG:
-      return Status(Code::kBadInput, "Start.protocol PROTOCOL_SECAGG is not supported by this build's engines");
+    case wire::PROTOCOL_SECAGG: return ProtocolKind::kSecAgg;
     case wire::PROTOCOL_UNSPECIFIED: return Status(Code::kBadInput, "Start.protocol is not set");
     default: return UnknownValue("Start.protocol", value);
   }

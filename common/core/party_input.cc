@@ -13,7 +13,10 @@
 
 namespace mpcstats::core {
 
-uint64_t GuaranteedParties(const wire::Start& start) { return start.num_parties(); }
+uint64_t GuaranteedParties(const wire::Start& start) {
+  // Secure aggregation publishes a sum over at least its threshold; the mesh protocols over all.
+  return start.protocol() == wire::PROTOCOL_SECAGG ? start.secagg_threshold() : start.num_parties();
+}
 
 StatusOr<std::vector<uint64_t>> BuildPartyInput(const wire::Start& start, const std::string& run_id,
                                                 const PartyData& data, const Roster& roster, size_t party_index) {

@@ -8,18 +8,28 @@
 
 namespace mpcstats::core {
 
-std::string_view ProtocolName(ProtocolKind kind) { return kind == ProtocolKind::kSeeded ? "seeded" : "full"; }
+std::string_view ProtocolName(ProtocolKind kind) {
+  switch (kind) {
+    case ProtocolKind::kFull: return "full";
+    case ProtocolKind::kSeeded: return "seeded";
+    case ProtocolKind::kSecAgg: return "secagg";
+  }
+  return "unknown";
+}
 
 StatusOr<ProtocolKind> ParseProtocolName(std::string_view name) {
   if (name == "full") return ProtocolKind::kFull;
   if (name == "seeded") return ProtocolKind::kSeeded;
-  return Status(Code::kBadInput, fmt::format("unknown protocol '{}' (expected full or seeded)", SanitizeForLog(name, 32)));
+  if (name == "secagg") return ProtocolKind::kSecAgg;
+  return Status(Code::kBadInput,
+                fmt::format("unknown protocol '{}' (expected full, seeded or secagg)", SanitizeForLog(name, 32)));
 }
 
 PartyProtocol::PartyProtocol(const Roster& roster, std::string self_id, InputSource input)
     : self_id_(std::move(self_id)),
       roster_digest_(roster.Digest()),
       num_parties_(roster.num_parties()),
+      mesh_endpoints_(roster.HasPartyEndpoints()),
       input_source_(std::move(input)) {
   for (const auto& party : roster.parties) {
     if (party.id != self_id_) peer_ids_.push_back(party.id);
@@ -51,6 +61,18 @@ Status PartyProtocol::OnStart(const wire::Start& start, const std::string& run_i
   if (!protocol.ok()) return protocol.status();
   // Whatever the input source makes of it, a workload this build does not know is refused here.
   if (auto workload = WorkloadFromWire(start.workload()); !workload.ok()) return workload.status();
+  if (*protocol == ProtocolKind::kSecAgg) {
+    const uint64_t t = start.secagg_threshold();
+    if (2 * t <= num_parties_ || t > num_parties_) {
+      return Status(Code::kBadInput, fmt::format("coordinator's secagg threshold {} is not above {}/2 and at most {}: "
+                                                 "refused",
+                                                 t, num_parties_, num_parties_));
+    }
+    threshold_ = static_cast<size_t>(t);
+  } else if (!mesh_endpoints_) {
+    return Status(Code::kBadInput, fmt::format("protocol {} needs every party's host and port in the roster",
+                                               ProtocolName(*protocol)));
+  }
   if (start.chunk_values() == 0 || start.chunk_values() > kDefaultChunkValues * 8) {
     return Status(Code::kBadInput, fmt::format("chunk size {} out of range", start.chunk_values()));
   }

@@ -28,7 +28,9 @@
 
 namespace mpcstats::core {
 
-enum class ProtocolKind { kFull, kSeeded };
+// kSecAgg: secure aggregation through the coordinator (common/core/secagg.h); PartyProtocol only
+// checks its Start and builds the input, the rounds are SecAggParty's.
+enum class ProtocolKind { kFull, kSeeded, kSecAgg };
 // The names of --protocol and run.json; on the wire it is wire::Protocol (messages.h maps the two).
 std::string_view ProtocolName(ProtocolKind kind);
 StatusOr<ProtocolKind> ParseProtocolName(std::string_view name);
@@ -49,6 +51,11 @@ class PartyProtocol {
 
   Status OnStart(const wire::Start& start, const std::string& run_id = {});
   ProtocolKind protocol() const { return protocol_; }
+  // secagg: the threshold T from Start (checked: num_parties/2 < T <= num_parties).
+  size_t threshold() const { return threshold_; }
+  uint32_t chunk_values() const { return chunk_values_; }
+  // The input vector (payload and check vector) once Start is accepted; secagg masks it whole.
+  const std::vector<uint64_t>& input() const { return partial_; }
   size_t num_chunks() const { return NumChunks(length_, chunk_values_); }
   const std::vector<std::string>& peer_ids() const { return peer_ids_; }
 
@@ -74,12 +81,14 @@ class PartyProtocol {
   std::string self_id_;
   std::string roster_digest_;
   size_t num_parties_;
+  bool mesh_endpoints_;  // every party has a host and port (the mesh protocols need them)
   std::vector<std::string> peer_ids_;
   InputSource input_source_;
   std::vector<uint64_t> partial_;  // starts as the input; shares are subtracted/added in place
   uint64_t length_ = 0;
   ProtocolKind protocol_ = ProtocolKind::kFull;
   uint32_t chunk_values_ = kDefaultChunkValues;
+  size_t threshold_ = 0;
   Phase phase_ = Phase::kWaitingStart;
   size_t next_share_chunk_ = 0;                 // full: next chunk to send
   std::map<std::string, uint64_t> received_;   // full: values received per peer; seeded: 1 per seed

@@ -164,7 +164,14 @@ Status ParseParty(const json& entry, size_t index, const DisclosurePolicy& defau
     return Bad(fmt::format("party id {} has characters outside [A-Za-z0-9_.-]", QuoteForMessage(id)));
   }
   if (id == kCoordinatorId) return Bad("party id 'coordinator' is reserved for the coordinator");
-  if (Status s = ParseEndpoint(entry, id, {"id", "policy"}, &out->endpoint); !s.ok()) return s;
+  // Protocol secagg: parties only dial the coordinator, so a party may give no host and port.
+  if (entry.contains("host") || entry.contains("port")) {
+    if (Status s = ParseEndpoint(entry, id, {"id", "policy"}, &out->endpoint); !s.ok()) return s;
+  } else {
+    for (const auto& [key, value] : entry.items()) {
+      if (key != "id" && key != "policy") return Bad(fmt::format("{}: unknown key {}", id, QuoteForMessage(key)));
+    }
+  }
   out->policy = default_policy;
   if (const auto policy_it = entry.find("policy"); policy_it != entry.end()) {
     if (Status s = ParsePolicy(*policy_it, fmt::format("roster: {}: policy", id), default_policy, &out->policy); !s.ok())
@@ -195,6 +202,10 @@ uint64_t Roster::MinGroupSize() const {
   uint64_t k = 1;
   for (const PartyEntry& party : parties) k = std::max(k, party.policy.min_group_size);
   return k;
+}
+
+bool Roster::HasPartyEndpoints() const {
+  return std::all_of(parties.begin(), parties.end(), [](const PartyEntry& p) { return p.endpoint.port != 0; });
 }
 
 int Roster::IndexOf(std::string_view id) const {
@@ -277,8 +288,9 @@ StatusOr<Roster> ParseRoster(std::string_view json_text) {
       if (Status s = ParseParty((*parties_it)[i], i, default_policy, &party); !s.ok()) return s;
       if (!ids.insert(party.id).second) return Bad(fmt::format("duplicate party id {}", QuoteForMessage(party.id)));
       std::string key = fmt::format("{}:{}", LowerAscii(party.endpoint.host), party.endpoint.port);
+      if (party.endpoint.port == 0) key.clear();  // no endpoint: nothing to collide with
       for (const auto& [used, who] : endpoints) {
-        if (used == key) {
+        if (!key.empty() && used == key) {
           return Bad(fmt::format("{} and {} both use {}:{}", who, party.id, party.endpoint.host,
                                  party.endpoint.port));
         }

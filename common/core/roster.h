@@ -21,7 +21,7 @@ struct Endpoint {
 
 struct PartyEntry {
   std::string id;  // also the CN of the party's certificate
-  Endpoint endpoint;
+  Endpoint endpoint;  // port 0: none given (allowed for protocol secagg, where parties only dial out)
   DisclosurePolicy policy;  // the roster's "policy" with the party's own "policy" on top
 };
 
@@ -34,6 +34,8 @@ struct Roster {
   size_t num_parties() const { return parties.size(); }
   // The suppression threshold of a result: the largest min_group_size of any party.
   uint64_t MinGroupSize() const;
+  // Whether every party has a host and port (the mesh protocols, seeded and full, need them).
+  bool HasPartyEndpoints() const;
   // Index of the party with this id, or -1.
   int IndexOf(std::string_view id) const;
   // Hex SHA-256 over a canonical serialization (ids, hosts, ports, policies, categories, districts).
@@ -46,7 +48,8 @@ std::vector<std::string> DefaultDistricts();
 // Parses and validates roster JSON. Rejects, with a one-line message: invalid JSON, unknown keys,
 // fewer than 2 parties, empty or duplicate ids, the id "coordinator" used by a party, ids with
 // characters outside [A-Za-z0-9_.-], bad hosts, ports outside 1..65535, the same host:port twice,
-// empty or duplicate categories/districts.
+// empty or duplicate categories/districts. A party's host and port may both be left out (protocol
+// secagg only: the coordinator refuses a mesh protocol for such a roster).
 StatusOr<Roster> ParseRoster(std::string_view json_text);
 // Reads the file and parses it; errors name the file.
 StatusOr<Roster> LoadRoster(const std::string& path);

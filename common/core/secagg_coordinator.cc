@@ -306,6 +306,11 @@ StatusOr<std::vector<uint64_t>> SecAggCoordinator::CloseUnmasking() {
   return std::move(sum_);
 }
 
+bool SecAggCoordinator::MaskedInputComplete(const std::string& id) const {
+  const int index = IndexOf(id);
+  return index >= 0 && u2_[static_cast<size_t>(index)] && received_[static_cast<size_t>(index)] == config_.vector_length;
+}
+
 std::vector<std::string> SecAggCoordinator::included_parties() const {
   std::vector<std::string> out;
   for (size_t k = 0; k < n_; ++k) {

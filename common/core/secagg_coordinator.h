@@ -54,6 +54,8 @@ class SecAggCoordinator {
   // Every party still expected in the current round has answered it (or is gone).
   bool RoundComplete() const;
 
+  // Whether `id`'s whole masked input has arrived.
+  bool MaskedInputComplete(const std::string& id) const;
   // U3 in roster order (meaningful once MaskedInput is closed).
   std::vector<std::string> included_parties() const;
   // id -> SecAggRoundName of the round it dropped at (a party that dropped at Unmasking is still

@@ -36,6 +36,8 @@ Status TlsLinkMaker::Listen() {
     asio::ip::make_address(options_.listen_address, ec);
     if (ec) return Status(Code::kUsage, fmt::format("bad listen address '{}'", options_.listen_address));
     if (static_cast<size_t>(self_index_) + 1 == parties.size()) return Status::Ok();  // nobody dials the last party
+    // No endpoint in the roster (protocol secagg): parties dial only the coordinator.
+    if (accept.port == 0) return Status::Ok();
   }
   acceptor_ = std::make_unique<Acceptor>(executor_, options_.tls, accept);
   if (Status s = acceptor_->Listen(); !s.ok()) return s;

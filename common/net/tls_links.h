@@ -1,6 +1,7 @@
 // The links of a real run: mutually authenticated TLS over TCP. Who dials whom is fixed by the
 // roster, so there is one link per pair and no race: parties dial the coordinator; a party dials
-// the parties before it in the roster and accepts the ones after it.
+// the parties before it in the roster and accepts the ones after it (mesh protocols only: under
+// secagg a party asks for no peer links, and without a roster endpoint it listens on nothing).
 #pragma once
 
 #include <memory>
@@ -26,7 +27,7 @@ class TlsLinkMaker final : public LinkMaker {
   ~TlsLinkMaker() override;
 
   // Binds this process's listening port now, before anything is sent, if anyone will dial it
-  // (the coordinator; a party that is not last in the roster). kUsage: the address does not
+  // (the coordinator; a party that is not last in the roster and has an endpoint). kUsage: the address does not
   // parse; kIo: the port cannot be bound.
   core::Status Listen();
 

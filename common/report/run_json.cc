@@ -51,6 +51,12 @@ nlohmann::json RunReportJson(const RunReport& report) {
     }
   }
 
+  if (report.protocol == "secagg") {
+    j["threshold"] = report.threshold;
+    j["included_parties"] = report.included_parties;
+    j["dropped_parties"] = report.dropped_parties;  // an object: id -> round
+  }
+
   auto& metrics = j["metrics"];
   for (const char* key : {"wire_bytes_sent", "wire_bytes_received", "payload_bytes_sent", "payload_bytes_received",
                           "peak_rss_bytes", "phase_seconds_by_process", "link_wire_bytes_sent"}) {

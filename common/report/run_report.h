@@ -32,6 +32,10 @@ struct RunReport {
   core::NoisyQueryResult noisy_result;
   std::vector<uint64_t> vector_sums;  // workload "vector": the M revealed sums
   std::map<std::string, ProcessMetrics> processes;  // "coordinator", "party1", ...
+  // protocol secagg: T, the parties in the totals, and who dropped at which round.
+  uint32_t threshold = 0;
+  std::vector<std::string> included_parties;
+  std::map<std::string, std::string> dropped_parties;
 };
 
 // The report of a successful run: its decoded result and the parties' metrics (the
@@ -44,9 +48,13 @@ std::string Sha256Hex(std::span<const uint64_t> values);
 // run.json: parties, categories, then by workload: query: query, min_group_size, total_users,
 // result (rows), and for the default run's statistic also total_visits, average_visits_per_user
 // and suppressed (average_visits_summary.h); vector: vector_length, vector_sums_sha256,
-// vector_sums_head. Always: metrics. A private query's result rows carry noise_sd and ci95, and
-// run.json gains "privacy" (DpCalibration::ToJson), without the default run's summary fields.
+// vector_sums_head. secagg: threshold, included_parties, dropped_parties (id -> round).
+// Always: metrics. A private query's result rows carry noise_sd and ci95, and run.json gains
+// "privacy" (DpCalibration::ToJson), without the default run's summary fields.
 nlohmann::json RunReportJson(const RunReport& report);
+// What a secagg coordinator sends every included party: run.json without "metrics" (per-process
+// sizes and times), and for a query the rows as result.csv.
+core::StatusOr<core::PublishedResult> RenderPublishedResult(const core::RunResult& result, const core::Roster& roster);
 // The coordinator's printed summary: the result (per category for the default run), phase
 // times, bytes per process.
 std::string FormatRunTable(const RunReport& report);

@@ -33,13 +33,26 @@ class Harness::Mailbox final : public Outbox {
 };
 
 Harness::Harness(HarnessOptions options)
-    : roster_(options.roster ? *options.roster : TestRoster(options.num_parties)) {
+    : roster_(options.roster ? *options.roster : TestRoster(options.num_parties)), tamper_(options.tamper) {
   options.num_parties = roster_.num_parties();
   const std::string coordinator(kCoordinatorId);
   rngs_[coordinator] = std::make_unique<DeterministicRandom>(0xc0);
   mailboxes_[coordinator] = std::make_unique<Mailbox>(*this, coordinator);
   coordinator_ = std::make_unique<CoordinatorEngine>(roster_, options.parameters, options.plan,
                                                      *mailboxes_[coordinator], *rngs_[coordinator], clock_);
+  // What secagg sends every included party: the included ids and the revealed vector.
+  coordinator_->context().render = [](const RunResult& result) -> StatusOr<PublishedResult> {
+    nlohmann::json j;
+    j["included_parties"] = result.included_parties;
+    j["vector_sums"] = result.vector_sums;
+    return PublishedResult{.json = j.dump(), .csv = ""};
+  };
+  std::shared_ptr<const PeerCertificateVerifier> verifier;
+  {
+    auto made = CaCertificateVerifier::FromPem(pki_.ca_pem());
+    EXPECT_TRUE(made.ok()) << made.status().ToString();
+    if (made.ok()) verifier = std::move(made).value();
+  }
   for (size_t i = 0; i < options.num_parties; ++i) {
     const std::string id = roster_.parties[i].id;
     rngs_[id] = std::make_unique<DeterministicRandom>(static_cast<uint8_t>(i + 1));
@@ -57,11 +70,20 @@ Harness::Harness(HarnessOptions options)
                                  return StatusOr<std::vector<uint64_t>>(input);
                                };
     parties_[id] = std::make_unique<PartyEngine>(roster_, id, std::move(source), *outbox, *rngs_[id], clock_,
-                                                 [] { return wire::Metrics(); });
+                                                 [] { return wire::Metrics(); }, Identity(id, verifier));
   }
 }
 
 Harness::~Harness() = default;
+
+std::optional<SecAggIdentity> Harness::Identity(const std::string& id,
+                                                std::shared_ptr<const PeerCertificateVerifier> verifier) const {
+  const auto pem = pki_.Issue(id);
+  auto credentials = ParsePartyCredentials(pem.certificate, pem.private_key);
+  EXPECT_TRUE(credentials.ok()) << credentials.status().ToString();
+  if (!credentials.ok() || !verifier) return std::nullopt;
+  return SecAggIdentity{std::move(credentials).value(), std::move(verifier)};
+}
 
 Engine& Harness::engine(const std::string& id) {
   if (id == kCoordinatorId) return *coordinator_;
@@ -82,6 +104,7 @@ void Harness::Deliver(Sent sent) {
   if (closed_.count({sent.from, sent.to}) || closed_.count({sent.to, sent.from}) || crashed_.count(sent.to)) return;
   uint64_t& seq = next_seq_.try_emplace({sent.from, sent.to}, 1).first->second;
   sent.message.set_seq(seq++);
+  if (tamper_) tamper_(sent);
   transcript_.push_back(sent);
   Engine& receiver = engine(sent.to);
   if (receiver.finished()) {

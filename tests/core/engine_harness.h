@@ -18,6 +18,7 @@
 #include "common/core/party/party_engine.h"
 #include "common/core/roster.h"
 #include "common/core/secure_random.h"
+#include "tests/core/test_pki.h"
 
 namespace mpcstats::core::testing {
 
@@ -65,6 +66,8 @@ struct HarnessOptions {
   // Instead of TestRoster(num_parties) (policies, domains); num_parties is then ignored.
   std::optional<Roster> roster;
   std::map<std::string, Fault> faults;  // by party id
+  // Sees (and may change) every message just before it is delivered: a hostile process.
+  std::function<void(Sent&)> tamper;
 };
 
 class Harness {
@@ -92,9 +95,13 @@ class Harness {
 
  private:
   class Mailbox;
+  std::optional<SecAggIdentity> Identity(const std::string& id,
+                                         std::shared_ptr<const PeerCertificateVerifier> verifier) const;
   void Deliver(Sent sent);
 
   Roster roster_;
+  mpcstats::testing::TestPki pki_;  // certificates for secagg's signed keys
+  std::function<void(Sent&)> tamper_;
   FakeClock clock_;
   std::map<std::string, std::unique_ptr<DeterministicRandom>> rngs_;
   std::map<std::string, std::unique_ptr<Mailbox>> mailboxes_;

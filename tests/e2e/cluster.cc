@@ -160,6 +160,29 @@ bool HasEstablishedConnection(pid_t pid, uint16_t remote_port) {
   return false;
 }
 
+std::vector<uint16_t> ListeningPortsOf(pid_t pid) {
+  std::set<std::string> inodes;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec)) {
+    std::string target = fs::read_symlink(entry.path(), ec).string();
+    if (!ec && target.rfind("socket:[", 0) == 0) inodes.insert(target.substr(8, target.size() - 9));
+  }
+  std::vector<uint16_t> ports;
+  for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::ifstream in(table);
+    std::string line;
+    std::getline(in, line);
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::string slot, local, remote, state, queues, timer, retransmits, uid, timeout, inode;
+      fields >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >> timeout >> inode;
+      if (state != "0A" || inodes.count(inode) == 0 || local.size() < 5) continue;
+      ports.push_back(static_cast<uint16_t>(std::stoul(local.substr(local.size() - 4), nullptr, 16)));
+    }
+  }
+  return ports;
+}
+
 bool IsListening(uint16_t port) {
   char wanted[8];
   std::snprintf(wanted, sizeof(wanted), ":%04X", port);
@@ -249,7 +272,7 @@ Cluster::Cluster(Options options) : options_(std::move(options)) {
   for (int p = 1; p <= options_.num_parties; ++p) fs::create_directories(out_dir(PartyId(p)));
 
   std::vector<uint16_t> ports;
-  for (int i = 0; i <= options_.num_parties; ++i) {
+  for (int i = 0; i <= (options_.party_endpoints ? options_.num_parties : 0); ++i) {
     uint16_t port = 0;
     const int fd = BindLoopbackAnyPort(&port);
     reserved_[port] = fd;
@@ -258,7 +281,11 @@ Cluster::Cluster(Options options) : options_(std::move(options)) {
   roster_ = {{"coordinator", {{"host", "127.0.0.1"}, {"port", ports[0]}}},
              {"parties", nlohmann::json::array()}};
   for (int p = 1; p <= options_.num_parties; ++p) {
-    roster_["parties"].push_back({{"id", PartyId(p)}, {"host", "127.0.0.1"}, {"port", ports[p]}});
+    if (options_.party_endpoints) {
+      roster_["parties"].push_back({{"id", PartyId(p)}, {"host", "127.0.0.1"}, {"port", ports[p]}});
+    } else {
+      roster_["parties"].push_back({{"id", PartyId(p)}});
+    }
   }
   roster_path_ = WriteFile("roster.json", roster_.dump(2));
 }
@@ -280,7 +307,8 @@ std::chrono::milliseconds Cluster::cap() const {
 
 uint16_t Cluster::coordinator_port() const { return roster_["coordinator"]["port"].get<uint16_t>(); }
 uint16_t Cluster::party_port(int party) const {
-  return roster_["parties"][party - 1]["port"].get<uint16_t>();
+  const auto& entry = roster_["parties"][party - 1];
+  return entry.contains("port") ? entry["port"].get<uint16_t>() : 0;
 }
 
 void Cluster::UseSynthetic(int party, uint64_t users, uint64_t seed) {
@@ -372,6 +400,7 @@ std::vector<std::string> Cluster::CoordinatorArgs() const {
                                    "--log-level",
                                    options_.log_level};
   if (!options_.protocol.empty()) argv.insert(argv.end(), {"--protocol", options_.protocol});
+  if (options_.threshold > 0) argv.insert(argv.end(), {"--threshold", std::to_string(options_.threshold)});
   if (options_.vector_length > 0) {
     argv.insert(argv.end(), {"--vector-length", std::to_string(options_.vector_length), "--vector-out",
                              vector_out_path().string()});

@@ -60,13 +60,17 @@ class Cluster {
     int timeout_seconds = 5;         // passed as --timeout to every process
     std::string log_level = "info";  // passed as --log-level
     // Optional (the defaults leave every command line as it was):
-    std::string protocol;        // non-empty: the coordinator's --protocol (seeded or full)
+    std::string protocol;        // non-empty: the coordinator's --protocol (seeded, full or secagg)
     uint64_t vector_length = 0;  // > 0: vector workload: --vector-length M on every process, the
                                  // parties get --seed vector_seed instead of their visit data, and
                                  // the coordinator writes the sums to vector_out_path()
     uint64_t vector_seed = 42;
     uint32_t chunk_values = 0;  // > 0: the coordinator's --chunk-values
     std::string query_file;     // non-empty: the coordinator's --query (a path)
+    // false: the roster gives no party a host or port (protocol secagg: parties only dial out),
+    // and no port is held for the parties.
+    bool party_endpoints = true;
+    uint32_t threshold = 0;  // > 0: the coordinator's --threshold
   };
 
   explicit Cluster(Options options);
@@ -85,7 +89,7 @@ class Cluster {
   const std::filesystem::path& roster_path() const { return roster_path_; }
   const nlohmann::json& roster() const { return roster_; }
   uint16_t coordinator_port() const;
-  uint16_t party_port(int party) const;
+  uint16_t party_port(int party) const;  // 0 without party endpoints
 
   // Party data: synthetic (the default, users 1000, seed 42) or a CSV file written here.
   void UseSynthetic(int party, uint64_t users, uint64_t seed);
@@ -173,6 +177,10 @@ bool ContainsWholeNumber(const std::string& text, uint64_t number);
 // True if process `pid` holds a TCP connection in ESTABLISHED state to `remote_port` (from /proc:
 // no probing of the process under test).
 bool HasEstablishedConnection(pid_t pid, uint16_t remote_port);
+
+// The TCP ports process `pid` listens on (its socket inodes matched against /proc/net/tcp and
+// tcp6 in LISTEN state).
+std::vector<uint16_t> ListeningPortsOf(pid_t pid);
 
 // True if some socket is in LISTEN state on this TCP port (reads /proc/net/tcp and tcp6, so it
 // does not disturb the listener the way a probing connection would).

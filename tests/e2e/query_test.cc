@@ -115,6 +115,10 @@ TEST(QueryRunTest, EveryMetricWithoutGroupingOrFilterFullProtocol) {
   RunAndCompare({{"group_by", json::array()}, {"metrics", kAllMetrics}}, 10, "full");
 }
 
+TEST(QueryRunTest, EveryMetricByDistrictSecAggProtocol) {
+  RunAndCompare({{"group_by", {"district"}}, {"metrics", kAllMetrics}}, 10, "secagg");
+}
+
 TEST(QueryRunTest, TimeKeysAndCategories) {
   RunAndCompare({{"group_by", {"store_category"}}, {"metrics", {"visits", "active_users", "weekend_share"}}},
                 10);

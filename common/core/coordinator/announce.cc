@@ -8,6 +8,7 @@ StatusOr<CoordinatorState::Next> Announce::OnLinksReady(CoordinatorContext& ctx)
   if (ctx.roster->num_parties() == 2) {
     ctx.Warn("only 2 parties: from the published totals each party can compute the other's exact inputs");
   }
+  if (ctx.parameters.protocol == ProtocolKind::kSecAgg) return StartSecAgg(ctx);
   const wire::Start start = ctx.protocol.MakeStart();
   for (const auto& party : ctx.roster->parties) {
     wire::Envelope message;

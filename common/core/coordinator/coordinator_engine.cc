@@ -16,10 +16,19 @@ std::string NewRunId(RandomSource& rng) {
   return hex;
 }
 
+namespace {
+RunParameters WithDefaults(RunParameters parameters, const Roster& roster) {
+  if (parameters.protocol == ProtocolKind::kSecAgg && parameters.threshold == 0) {
+    parameters.threshold = static_cast<uint32_t>(DefaultThreshold(roster.num_parties()));
+  }
+  return parameters;
+}
+}  // namespace
+
 CoordinatorContext::CoordinatorContext(const Roster& roster_in, RunParameters parameters_in,
                                        std::shared_ptr<const QueryPlan> plan_in, const Clock& clock)
     : roster(&roster_in),
-      parameters(std::move(parameters_in)),
+      parameters(WithDefaults(std::move(parameters_in), roster_in)),
       plan(std::move(plan_in)),
       protocol(roster_in, parameters),
       timer(clock) {
@@ -37,6 +46,7 @@ CoordinatorEngine::CoordinatorEngine(const Roster& roster, RunParameters paramet
   ctx.result.run_id = ctx.run_id;
   ctx.result.workload = ctx.parameters.workload;
   ctx.result.protocol = ctx.parameters.protocol;
+  if (ctx.parameters.protocol == ProtocolKind::kSecAgg) ctx.result.threshold = ctx.parameters.threshold;
   LinkRequest request;
   for (const auto& party : roster.parties) request.peers.push_back(party.id);
   ctx.link_request = std::move(request);

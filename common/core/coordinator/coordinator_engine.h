@@ -4,6 +4,14 @@
 //   collect.cc    every party's partial sum (chunk by chunk) and then its Metrics; the last
 //                 partial sum reveals, checks and decodes the totals; Done only after all of it
 //   (end states in collect.cc)
+// Protocol secagg instead of collect.cc (the parties talk only to us; a round closes when every
+// expected party answered, or on the deadline or a lost link, and who has not answered dropped):
+//   secagg_round.cc           what every secagg round shares (drops, deadlines, Metrics)
+//   secagg_advertise_keys.cc  the parties' signed keys, relayed as one list to all
+//   secagg_share_keys.cc      their sealed shares, routed to each recipient
+//   secagg_masked_input.cc    their masked inputs, added into one running sum
+//   secagg_unmasking.cc       one secret per peer from each survivor; masks removed, result
+//                             published and sent to every included party
 // The ring arithmetic is CoordinatorProtocol's (coordinator_protocol.h); decoding per workload
 // is run_result.h's.
 #pragma once
@@ -20,6 +28,7 @@
 #include "common/core/phase_timer.h"
 #include "common/core/query_plan.h"
 #include "common/core/roster.h"
+#include "common/core/secagg_coordinator.h"
 #include "common/core/secure_random.h"
 
 namespace mpcstats::core {
@@ -38,6 +47,8 @@ struct CoordinatorContext : EngineContext {
   std::set<std::string> reported;  // parties whose Metrics arrived
   bool revealed = false;
   RunResult result;
+  std::unique_ptr<SecAggCoordinator> secagg;  // protocol secagg, from Start on
+  ResultRenderer render;  // secagg: the result sent to the parties (unset: an empty result)
 };
 
 class CoordinatorEngine final : public EngineBase<CoordinatorContext> {

@@ -30,6 +30,72 @@ class Collect final : public CoordinatorState {
   }
 };
 
+// ---- protocol secagg (secagg_*.cc)
+
+// Every party is linked: the SecAggCoordinator is made and Start (with the threshold) goes out.
+StatusOr<CoordinatorState::Next> StartSecAgg(CoordinatorContext& ctx);
+
+// What every secagg round shares. A party that leaves (link lost, Abort) or misbehaves (its
+// message refused: it gets our Abort and its link is closed) has dropped, not failed the run; the
+// round closes once every expected party answered or left, or on the deadline. Metrics are
+// taken from a party at any round after its masked input.
+class SecAggCoordinatorRound : public CoordinatorState {
+ public:
+  StatusOr<Next> Handle(CoordinatorContext& ctx, const std::string& sender, const wire::Envelope& message) override;
+  Status OnAbortReceived(CoordinatorContext& ctx, const std::string& sender, const Status& abort) override;
+  Status OnPeerLost(CoordinatorContext& ctx, const std::string& peer, const Status& cause) override;
+  StatusOr<Next> AfterPeerLeft(CoordinatorContext& ctx) override;
+  Status OnDeadline(CoordinatorContext& ctx) override;
+  StatusOr<Next> AfterDeadline(CoordinatorContext& ctx) override;
+
+ protected:
+  // The round's own message: the SecAggCoordinator's verdict on it.
+  virtual Status OnRoundMessage(CoordinatorContext& ctx, const std::string& sender, const wire::Envelope& message) = 0;
+  // Ends the round: the next round, or the run's failure (NOT_ENOUGH_PARTIES, ...).
+  virtual StatusOr<Next> Close(CoordinatorContext& ctx) = 0;
+  // Parties still linked that are not in `continuing` dropped at this round: told and unlinked.
+  static void DismissOthers(CoordinatorContext& ctx, const std::vector<std::string>& continuing);
+
+ private:
+  StatusOr<Next> CloseIfComplete(CoordinatorContext& ctx);
+};
+
+class SecAggAdvertiseKeys final : public SecAggCoordinatorRound {
+ public:
+  std::string_view name() const override { return "secagg: collecting advertised keys"; }
+
+ private:
+  Status OnRoundMessage(CoordinatorContext& ctx, const std::string& sender, const wire::Envelope& message) override;
+  StatusOr<Next> Close(CoordinatorContext& ctx) override;
+};
+
+class SecAggShareKeys final : public SecAggCoordinatorRound {
+ public:
+  std::string_view name() const override { return "secagg: collecting sealed shares"; }
+
+ private:
+  Status OnRoundMessage(CoordinatorContext& ctx, const std::string& sender, const wire::Envelope& message) override;
+  StatusOr<Next> Close(CoordinatorContext& ctx) override;
+};
+
+class SecAggMaskedInput final : public SecAggCoordinatorRound {
+ public:
+  std::string_view name() const override { return "secagg: collecting masked inputs"; }
+
+ private:
+  Status OnRoundMessage(CoordinatorContext& ctx, const std::string& sender, const wire::Envelope& message) override;
+  StatusOr<Next> Close(CoordinatorContext& ctx) override;
+};
+
+class SecAggUnmasking final : public SecAggCoordinatorRound {
+ public:
+  std::string_view name() const override { return "secagg: collecting unmasking shares"; }
+
+ private:
+  Status OnRoundMessage(CoordinatorContext& ctx, const std::string& sender, const wire::Envelope& message) override;
+  StatusOr<Next> Close(CoordinatorContext& ctx) override;
+};
+
 class Published final : public CoordinatorState {
  public:
   std::string_view name() const override { return "published"; }

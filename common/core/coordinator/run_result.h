@@ -1,6 +1,7 @@
 // What a successful run reveals, decoded for its workload, and what every process measured.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <memory>
@@ -28,7 +29,20 @@ struct RunResult {
   NoisyQueryResult noisy_query;                 // workload query, private: the noisy totals
   std::vector<uint64_t> vector_sums;            // workload vector
   std::map<std::string, wire::Metrics> metrics;  // "coordinator", "party1", ...
+  // protocol secagg: the threshold, who is in the totals (roster order) and who dropped at which
+  // round (SecAggRoundName; a party that dropped at unmasking is still included).
+  uint32_t threshold = 0;
+  std::vector<std::string> included_parties;
+  std::map<std::string, std::string> dropped_parties;
 };
+
+// What a secagg coordinator sends every included party: run.json without per-process metrics,
+// and the rows of a query as CSV. Rendering is the report layer's; the engine gets a function.
+struct PublishedResult {
+  std::string json;
+  std::string csv;
+};
+using ResultRenderer = std::function<StatusOr<PublishedResult>(const RunResult&)>;
 
 // Checks the revealed totals (kCheckFailed names dropped or double-counted parties) and decodes
 // them for the run's workload into `result`. Takes the payload out of `protocol`. A private
@@ -37,5 +51,9 @@ struct RunResult {
 // otherwise: the noise would be too little, so nothing is published).
 Status RevealResult(CoordinatorProtocol& protocol, const RunParameters& parameters,
                     const std::shared_ptr<const QueryPlan>& plan, const Roster& roster, RunResult* result);
+// The same for secagg's unmasked sum over the included parties (its check vector, the indicator
+// of the included parties, is already verified): totals and rows are over those parties.
+Status RevealSecAggResult(std::vector<uint64_t> sum, const RunParameters& parameters,
+                          const std::shared_ptr<const QueryPlan>& plan, const Roster& roster, RunResult* result);
 
 }  // namespace mpcstats::core

@@ -66,7 +66,9 @@ class EngineBase : public Engine {
   Status Handle(const std::string& sender, const wire::Envelope& message) override {
     if (Status s = CheckSender(message, sender); !s.ok()) return s;
     if (message.body_case() == wire::Envelope::kAbort) {
-      return state_->OnAbortReceived(context_, sender, AbortReceived(sender, message.abort()));
+      const Status abort = AbortReceived(sender, message.abort());
+      if (Status s = state_->OnAbortReceived(context_, sender, abort); !s.ok()) return s;
+      return state_->terminal() ? Status::Ok() : Move(state_->AfterPeerLeft(context_));
     }
     if (state_->terminal()) return Status::Ok();  // late messages after the end change nothing
     if (!context_.run_id.empty()) {
@@ -90,13 +92,15 @@ class EngineBase : public Engine {
     Status s = state_->terminal() ? Status::Ok() : state_->OnPeerLost(context_, peer, cause);
     // A link that failed the run stays listed: its peer gets our Abort if the link can carry it
     // (a peer that sent garbage is told why).
-    if (s.ok()) context_.linked.erase(peer);
-    return s;
+    if (!s.ok()) return s;
+    context_.linked.erase(peer);
+    return state_->terminal() ? Status::Ok() : Move(state_->AfterPeerLeft(context_));
   }
 
   Status OnDeadline() override {
     if (state_->terminal()) return Status::Ok();
-    return state_->OnDeadline(context_);
+    if (Status s = state_->OnDeadline(context_); !s.ok()) return s;
+    return Move(state_->AfterDeadline(context_));
   }
 
   std::optional<LinkRequest> TakeLinkRequest() override {
@@ -146,6 +150,11 @@ class EngineBase : public Engine {
   virtual std::unique_ptr<StateT> MakeFailedState() = 0;
 
  private:
+  Status Move(StatusOr<std::unique_ptr<StateT>> next) {
+    if (!next.ok()) return next.status();
+    Transition(std::move(next).value());
+    return Status::Ok();
+  }
   void Transition(std::unique_ptr<StateT> next) {
     if (next) state_ = std::move(next);
   }

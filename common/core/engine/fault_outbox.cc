@@ -12,7 +12,15 @@ StatusOr<Fault> ParseFault(std::string_view name) {
   if (name == "second-partial-sum") return Fault::kSecondPartialSum;
   if (name == "exit-after-partial-sum") return Fault::kExitAfterPartialSum;
   if (name == "stall-before-partial-sum") return Fault::kStallBeforePartialSum;
+  if (name == "exit-after-advertise-keys") return Fault::kExitAfterAdvertiseKeys;
+  if (name == "exit-after-share-keys") return Fault::kExitAfterShareKeys;
+  if (name == "exit-after-masked-input") return Fault::kExitAfterMaskedInput;
   return Status(Code::kUsage, fmt::format("unknown fault '{}'", SanitizeForLog(name, 40)));
+}
+
+void FaultOutbox::Crash() {
+  crashed_ = true;
+  if (crash_) crash_();
 }
 
 void FaultOutbox::Send(const std::string& to, wire::Envelope message) {
@@ -33,12 +41,16 @@ void FaultOutbox::Send(const std::string& to, wire::Envelope message) {
       }
       break;
     case Fault::kExitAfterPartialSum:
-      // The engine sends Metrics only once the partial sum is written: this is right after it.
-      if (message.has_metrics()) {
-        crashed_ = true;
-        if (crash_) crash_();
-        return;
-      }
+    case Fault::kExitAfterMaskedInput:
+      // The engine sends Metrics only once the partial sum (secagg: the masked input) is
+      // written: this is right after it.
+      if (message.has_metrics()) return Crash();
+      break;
+    case Fault::kExitAfterAdvertiseKeys:
+      if (message.has_share_keys_response()) return Crash();
+      break;
+    case Fault::kExitAfterShareKeys:
+      if (message.has_masked_input()) return Crash();
       break;
     case Fault::kStallBeforePartialSum:
       if (message.has_partial_sum() || message.has_metrics()) {

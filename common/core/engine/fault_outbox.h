@@ -8,6 +8,12 @@
 //                      sent
 //   kStallBeforePartialSum  after the shares nothing more goes out (no PartialSum, no Metrics):
 //                      what the others see of a party whose link dies at that point
+// Secagg (the party dies between rounds; what it sent before has arrived, so the coordinator
+// sees it drop at the next round):
+//   kExitAfterAdvertiseKeys  `crash` runs instead of sending the ShareKeysResponse
+//   kExitAfterShareKeys      `crash` runs instead of sending the first MaskedInput chunk
+//   kExitAfterMaskedInput    the whole masked input is written, then `crash` runs instead of
+//                            the Metrics (the party is included; its self-mask is rebuilt)
 #pragma once
 
 #include <functional>
@@ -19,13 +25,22 @@
 
 namespace mpcstats::core {
 
-enum class Fault { kNone, kShortShare, kSecondPartialSum, kExitAfterPartialSum, kStallBeforePartialSum };
+enum class Fault {
+  kNone,
+  kShortShare,
+  kSecondPartialSum,
+  kExitAfterPartialSum,
+  kStallBeforePartialSum,
+  kExitAfterAdvertiseKeys,
+  kExitAfterShareKeys,
+  kExitAfterMaskedInput,
+};
 
 StatusOr<Fault> ParseFault(std::string_view name);  // "" is kNone
 
 class FaultOutbox final : public Outbox {
  public:
-  // `crash` ends the process (kExitAfterPartialSum); `stalled` is told once when the stall begins.
+  // `crash` ends the process (the kExitAfter* faults); `stalled` is told once when the stall begins.
   FaultOutbox(Outbox& inner, Fault fault, std::function<void()> crash = {}, std::function<void()> stalled = {})
       : inner_(inner), fault_(fault), crash_(std::move(crash)), stalled_(std::move(stalled)) {}
 
@@ -34,6 +49,8 @@ class FaultOutbox final : public Outbox {
   bool crashed() const { return crashed_; }
 
  private:
+  void Crash();
+
   Outbox& inner_;
   Fault fault_;
   std::function<void()> crash_;

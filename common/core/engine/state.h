@@ -37,6 +37,10 @@ class State {
   virtual Status OnDeadline(Context&) {
     return Status(Code::kTimeout, fmt::format("nothing arrived within the deadline while {}", name()));
   }
+  // Where the round goes after a lost link, a peer's Abort or a deadline that did not fail the
+  // run (secagg: a party that left has dropped, and the round may close there). Default: stays.
+  virtual StatusOr<Next> AfterPeerLeft(Context&) { return Stay(); }
+  virtual StatusOr<Next> AfterDeadline(Context&) { return Stay(); }
   virtual StatusOr<Next> OnLinksReady(Context&) {
     return Status(Code::kInternal, fmt::format("links reported ready while {}", name()));
   }

@@ -17,6 +17,7 @@ StatusOr<PartyState::Next> AwaitStart::Handle(PartyContext& ctx, const std::stri
   ctx.run_id = message.run_id();
   ctx.Info("{}: run {} started with {} parties", ctx.self_id, ctx.run_id, ctx.roster->num_parties());
   ctx.timer.EndPhase("wait_start");
+  if (ctx.protocol.protocol() == ProtocolKind::kSecAgg) return StartSecAgg(ctx);  // no peer links
   ctx.link_request = LinkRequest{.run_id = ctx.run_id, .peers = ctx.peers};
   if (ctx.protocol.protocol() == ProtocolKind::kSeeded) return Next(std::make_unique<SeededShareRound>());
   return Next(std::make_unique<FullShareRound>());

@@ -70,6 +70,72 @@ class AwaitVerdict final : public PartyState {
   }
 };
 
+// ---- protocol secagg (secagg_*.cc): every message goes to and comes from the coordinator.
+
+// Start accepted: our signed keys go out (secagg_advertise_keys.cc).
+StatusOr<PartyState::Next> StartSecAgg(PartyContext& ctx);
+
+// What every secagg round of the party shares: only the coordinator speaks; its link lost or its
+// silence ends the run. The coordinator closes a round one timeout after its own last progress,
+// which other parties' answers may extend past ours: we wait a second timeout, plus the margin
+// its verdict needs, before naming it.
+class SecAggPartyRound : public PartyState {
+ public:
+  Status OnPeerLost(PartyContext& ctx, const std::string& peer, const Status& cause) override;
+  Status OnDeadline(PartyContext& ctx) override;
+  std::chrono::milliseconds Patience(const PartyContext&, std::chrono::milliseconds timeout) const override {
+    return 2 * timeout + std::min(timeout, std::chrono::milliseconds(2000));
+  }
+
+ protected:
+  virtual std::string_view awaited() const = 0;  // for the deadline's message
+};
+
+// The coordinator's list of advertised keys; our sealed shares go back.
+class SecAggShareKeys final : public SecAggPartyRound {
+ public:
+  std::string_view name() const override { return "secagg: waiting for the advertised keys"; }
+  StatusOr<Next> Handle(PartyContext& ctx, const std::string& sender, const wire::Envelope& message) override;
+
+ private:
+  std::string_view awaited() const override { return "ShareKeysRequest"; }
+};
+
+// The shares addressed to us; then our masked input, chunk by chunk, then our Metrics.
+class SecAggMaskedInput final : public SecAggPartyRound {
+ public:
+  std::string_view name() const override { return "secagg: masked input"; }
+  StatusOr<Next> Handle(PartyContext& ctx, const std::string& sender, const wire::Envelope& message) override;
+  Pending pending(const PartyContext& ctx) const override;
+  StatusOr<Next> EmitNext(PartyContext& ctx) override;
+
+ private:
+  std::string_view awaited() const override { return "MaskedInputRequest"; }
+  bool requested_ = false;
+};
+
+// The dropped list; one secret per peer goes back (at most once).
+class SecAggUnmasking final : public SecAggPartyRound {
+ public:
+  std::string_view name() const override { return "secagg: waiting for the unmasking request"; }
+  StatusOr<Next> Handle(PartyContext& ctx, const std::string& sender, const wire::Envelope& message) override;
+  // Also SecAggMaskedInput's, for a request that overtakes our Metrics.
+  static StatusOr<Next> Answer(PartyContext& ctx, const std::string& sender, const wire::Envelope& message);
+
+ private:
+  std::string_view awaited() const override { return "UnmaskingRequest"; }
+};
+
+// The published result: the run's verdict.
+class SecAggAwaitResult final : public SecAggPartyRound {
+ public:
+  std::string_view name() const override { return "secagg: waiting for the result"; }
+  StatusOr<Next> Handle(PartyContext& ctx, const std::string& sender, const wire::Envelope& message) override;
+
+ private:
+  std::string_view awaited() const override { return "the result"; }
+};
+
 class Completed final : public PartyState {
  public:
   std::string_view name() const override { return "completed"; }

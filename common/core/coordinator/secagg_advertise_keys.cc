@@ -1,0 +1,51 @@
+// Secagg round 1 of the coordinator (AdvertiseKeys): Start (with the threshold T) goes to every
+// party; each answers with its signed keys. At the close the list of those who did (U1) goes,
+// the same for all, to each of them; the parties check every entry, so we cannot substitute one.
+#include "common/core/coordinator/coordinator_states.h"
+
+namespace mpcstats::core::coordinator {
+
+StatusOr<CoordinatorState::Next> StartSecAgg(CoordinatorContext& ctx) {
+  const wire::Start start = ctx.protocol.MakeStart();
+  SecAggConfig config{.run_id = ctx.run_id,
+                      .threshold = ctx.parameters.threshold,
+                      .vector_length = start.vector_length(),
+                      .chunk_values = start.chunk_values()};
+  for (const auto& party : ctx.roster->parties) config.party_ids.push_back(party.id);
+  auto secagg = SecAggCoordinator::Create(std::move(config));
+  if (!secagg.ok()) return secagg.status();
+  ctx.secagg = std::move(secagg).value();
+  for (const auto& party : ctx.roster->parties) {
+    wire::Envelope message;
+    *message.mutable_start() = start;
+    ctx.Send(party.id, std::move(message));
+  }
+  ctx.Info("run {} started (protocol secagg, threshold {} of {}): waiting for advertised keys", ctx.run_id,
+           ctx.parameters.threshold, ctx.roster->num_parties());
+  ctx.timer.Restart();
+  return CoordinatorState::Next(std::make_unique<SecAggAdvertiseKeys>());
+}
+
+Status SecAggAdvertiseKeys::OnRoundMessage(CoordinatorContext& ctx, const std::string& sender,
+                                           const wire::Envelope& message) {
+  if (message.body_case() != wire::Envelope::kAdvertiseKeys) return Refuse(sender, message);
+  return ctx.secagg->OnAdvertiseKeys(sender, message.advertise_keys());
+}
+
+StatusOr<CoordinatorState::Next> SecAggAdvertiseKeys::Close(CoordinatorContext& ctx) {
+  auto request = ctx.secagg->CloseAdvertiseKeys();
+  if (!request.ok()) return request.status();
+  std::vector<std::string> continuing;
+  for (const auto& entry : request->parties()) continuing.push_back(entry.party_id());
+  DismissOthers(ctx, continuing);
+  for (const auto& id : continuing) {
+    wire::Envelope message;
+    *message.mutable_share_keys_request() = *request;
+    ctx.Send(id, std::move(message));
+  }
+  ctx.timer.EndPhase(kPhaseConnect);
+  ctx.Info("keys of {} parties relayed; waiting for their sealed shares", continuing.size());
+  return Next(std::make_unique<SecAggShareKeys>());
+}
+
+}  // namespace mpcstats::core::coordinator

@@ -1,0 +1,89 @@
+// What every secagg round of the coordinator shares: who has left has dropped (the round it
+// missed is recorded by SecAggCoordinator), a round closes as soon as nobody is left to wait
+// for, or on the deadline, and a misbehaving party is dropped rather than failing the run.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "common/core/coordinator/coordinator_states.h"
+
+namespace mpcstats::core::coordinator {
+namespace {
+
+bool IsParty(const CoordinatorContext& ctx, const std::string& id) { return ctx.roster->IndexOf(id) >= 0; }
+
+}  // namespace
+
+StatusOr<CoordinatorState::Next> SecAggCoordinatorRound::Handle(CoordinatorContext& ctx, const std::string& sender,
+                                                                const wire::Envelope& message) {
+  if (!IsParty(ctx, sender)) return Refuse(sender, message);
+  Status s;
+  if (message.body_case() == wire::Envelope::kMetrics) {
+    // After a party's masked input, once: sizes and times for run.json.
+    const bool after_input = ctx.secagg->round() > SecAggRound::kMaskedInput ||
+                             (ctx.secagg->round() == SecAggRound::kMaskedInput && ctx.secagg->MaskedInputComplete(sender));
+    if (after_input && ctx.result.metrics.count(sender) == 0) {
+      ctx.result.metrics[sender] = message.metrics();
+      return Stay();
+    }
+    s = Status(Code::kUnexpectedMessage, fmt::format("{} sent Metrics which is not allowed now", sender));
+  } else {
+    s = OnRoundMessage(ctx, sender, message);
+  }
+  if (s.ok()) return CloseIfComplete(ctx);
+  // A party's bad message costs that party its place, not the run (the others may still reach T).
+  ctx.Warn("dropping {}: {}", sender, s.ToString());
+  ctx.outbox->Send(sender, MakeAbort(ctx.run_id, ctx.self_id, s));
+  ctx.CloseLink(sender);
+  ctx.secagg->OnPartyGone(sender);
+  return CloseIfComplete(ctx);
+}
+
+Status SecAggCoordinatorRound::OnAbortReceived(CoordinatorContext& ctx, const std::string& sender,
+                                               const Status& abort) {
+  if (!IsParty(ctx, sender)) return abort;
+  ctx.Warn("{} left the run: {}", sender, abort.message());
+  ctx.CloseLink(sender);
+  ctx.secagg->OnPartyGone(sender);
+  return Status::Ok();
+}
+
+Status SecAggCoordinatorRound::OnPeerLost(CoordinatorContext& ctx, const std::string& peer, const Status& cause) {
+  ctx.Warn("{} left the run: {}", peer, cause.ToString());
+  ctx.secagg->OnPartyGone(peer);
+  return Status::Ok();
+}
+
+StatusOr<CoordinatorState::Next> SecAggCoordinatorRound::AfterPeerLeft(CoordinatorContext& ctx) {
+  return CloseIfComplete(ctx);
+}
+
+Status SecAggCoordinatorRound::OnDeadline(CoordinatorContext& ctx) {
+  ctx.Info("{}: deadline passed; closing the round without the parties that did not answer", name());
+  return Status::Ok();
+}
+
+StatusOr<CoordinatorState::Next> SecAggCoordinatorRound::AfterDeadline(CoordinatorContext& ctx) { return Close(ctx); }
+
+StatusOr<CoordinatorState::Next> SecAggCoordinatorRound::CloseIfComplete(CoordinatorContext& ctx) {
+  return ctx.secagg->RoundComplete() ? Close(ctx) : Stay();
+}
+
+void SecAggCoordinatorRound::DismissOthers(CoordinatorContext& ctx, const std::vector<std::string>& continuing) {
+  const std::string round(ctx.secagg->round() == SecAggRound::kDone ? "unmasking"
+                                                                     : SecAggRoundName(ctx.secagg->round()));
+  for (const auto& party : ctx.roster->parties) {
+    if (ctx.linked.count(party.id) == 0) continue;
+    if (std::find(continuing.begin(), continuing.end(), party.id) != continuing.end()) continue;
+    const auto dropped = ctx.secagg->dropped_parties().find(party.id);
+    const std::string at = dropped != ctx.secagg->dropped_parties().end() ? dropped->second : round;
+    ctx.Warn("{} dropped at {}; the run goes on without it", party.id, at);
+    ctx.outbox->Send(party.id, MakeAbort(ctx.run_id, ctx.self_id,
+                                         Status(Code::kTimeout, fmt::format("{} did not answer {} in time; the run "
+                                                                            "goes on without it",
+                                                                            party.id, at))));
+    ctx.CloseLink(party.id);
+  }
+}
+
+}  // namespace mpcstats::core::coordinator
