@@ -36,7 +36,8 @@
 // index), so the unmasked check vector must be exactly the indicator of the included parties.
 // A party whose masked input arrived only in part when the round closes cannot be removed from the
 // running sum (the coordinator keeps one vector, not one per party): the run aborts (PEER_MISSING).
-// Not yet here (engine work): the threshold in Start (--threshold), deadlines, sending, run.json.
+// The engines' secagg_* rounds (common/core/party/, common/core/coordinator/) drive these: the
+// threshold travels in Start (--threshold), rounds close on the deadline, results go to run.json.
 #pragma once
 
 #include <cstddef>
