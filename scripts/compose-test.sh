@@ -106,7 +106,8 @@ trap 'exit 1' INT TERM
 if ! "$DOCKER" info >/dev/null 2>&1; then
   [[ "$(id -u)" -eq 0 ]] || skip "no Docker engine is running and starting one needs root"
   info "starting dockerd (log: $tmp/dockerd.log)"
-  dockerd >"$tmp/dockerd.log" 2>&1 &
+  # 9>&-: the lock stays ours; a containerd-shim left over from a killed run must not hold it.
+  dockerd >"$tmp/dockerd.log" 2>&1 9>&- &
   dockerd_pid=$!
   for ((i = 0; i < 300; i++)); do
     "$DOCKER" info >/dev/null 2>&1 && break

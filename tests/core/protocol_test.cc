@@ -322,12 +322,13 @@ TEST_F(PartyStartTest, UnknownProtocolIsRefusedNamingTheValue) {
   EXPECT_EQ(party_.OnStart(start).code(), Code::kBadInput);
 }
 
-TEST_F(PartyStartTest, SecAggIsRefusedAsUnsupportedUntilTheEnginesRunIt) {
+TEST_F(PartyStartTest, SecAggWithoutAThresholdAboveHalfIsRefused) {
   wire::Start start = coordinator_.MakeStart();
   start.set_protocol(wire::PROTOCOL_SECAGG);
+  start.set_secagg_threshold(1);  // of 3 parties: not above n/2
   const Status s = party_.OnStart(start);
   EXPECT_EQ(s.code(), Code::kBadInput);
-  EXPECT_NE(s.message().find("not supported"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("secagg threshold 1"), std::string::npos) << s.message();
 }
 
 TEST_F(PartyStartTest, UnknownWorkloadIsRefused) {
