@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Secure aggregation against the seeded mesh with real processes on this machine: the seed
-# workload (synthetic visits) at several N, secagg without and with 10% of the parties killed
+# workload (synthetic visits) at several N, secagg without and with 20% of the parties killed
 # between rounds (--inject-fault exit-after-*, cycling through the three rounds), and seeded at
 # the N where it is feasible, alternated in the same run. One CSV row per run; the medians go to
 # BENCHMARKS.md by hand.
@@ -60,10 +60,8 @@ run() {
   local n="$1" protocol="$2" dropped="$3" rep="$4" dir i fault start end rc
   dir="$out/runs/$protocol-n$n-d$dropped"
   rm -rf "$dir" && mkdir -p "$dir/logs"
-  "$MPC_SCRIPTS/make-roster.sh" --parties "$n" --out "$dir/roster.json"
-  if [[ "$protocol" == secagg ]]; then  # parties dial only the coordinator: no party endpoints
-    "$MPC_PY" -c 'import json,sys; r=json.load(open(sys.argv[1])); r["parties"]=[{"id":p["id"]} for p in r["parties"]]; json.dump(r,open(sys.argv[1],"w"))' "$dir/roster.json"
-  fi
+  # shellcheck disable=SC2046
+  "$MPC_SCRIPTS/make-roster.sh" --parties "$n" $(roster_flags --protocol "$protocol") --out "$dir/roster.json"
   local faults=(exit-after-advertise-keys exit-after-share-keys exit-after-masked-input)
   local common=(--roster "$dir/roster.json" --ca "$out/certs/ca.crt" --timeout "$timeout" --log-level warn)
   start=$(date +%s.%N)
@@ -73,8 +71,8 @@ run() {
   local coordinator_pid=$!
   for ((i = 1; i <= n; i++)); do
     fault=()
-    # Every tenth party of the dropout runs dies, at a round that cycles with its index.
-    if ((dropped > 0 && i % 10 == 0)); then fault=(--inject-fault "${faults[$(((i / 10) % 3))]}"); fi
+    # Every fifth party of the dropout runs dies (10 of 50), at a round that cycles with its index.
+    if ((dropped > 0 && i % 5 == 0)); then fault=(--inject-fault "${faults[$(((i / 5) % 3))]}"); fi
     "$party" "${common[@]}" --id "party$i" --cert "$out/certs/party$i.crt" --key "$out/certs/party$i.key" \
       --users "$users" --seed 42 --out "$dir/party$i" "${fault[@]}" >"$dir/logs/party$i.log" 2>&1 &
     pids+=($!)
@@ -100,7 +98,7 @@ PY
 for ((rep = 1; rep <= repeats; rep++)); do
   for n in $parties; do
     run "$n" secagg 0 "$rep"
-    ((n >= 10)) && run "$n" secagg $((n / 10)) "$rep"
+    ((n >= 5)) && run "$n" secagg $((n / 5)) "$rep"
     ((n <= seeded_max)) && run "$n" seeded 0 "$rep"
   done
 done

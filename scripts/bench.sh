@@ -9,13 +9,13 @@ source "$MPC_SCRIPTS/lib/bench-run.sh"
 
 usage() {
   cat <<USAGE
-Usage: $PROG [--vector-length M] [--parties N] [--repeats R] [--protocol seeded|full] [--out DIR]
+Usage: $PROG [--vector-length M] [--parties N] [--repeats R] [--protocol seeded|full|secagg] [--out DIR]
                 [--build-dir DIR] [--no-build] [--timeout S] [--seed S] [--no-kernels]
 
   --vector-length M  values per party (default 10000000; 1e7 is accepted)
   --parties N        number of parties (default 3)
   --repeats R        limit/run pairs, in alternation (default 3)
-  --protocol P       seeded (default) or full
+  --protocol P       seeded (default), full or secagg
   --out DIR          output directory (default results/bench)
   --build-dir DIR    build directory (default build-bench/ in the repository)
   --no-build         use the binaries as they are (default: scripts/build.sh, Release, -DMPCSTATS_BENCH=ON)
@@ -28,6 +28,9 @@ The limit (what one run's bulk work costs at best on this machine, see BENCHMARK
           PRG bytes = 2*(N-1)*M*8 (what each party expands with AES-CTR)
   full:   TLS bytes = N*M*8 + N*(N-1)*M*8 (partial sums plus the share vectors between parties),
           PRG bytes = (N-1)*M*8 (the random shares each party draws)
+  secagg: TLS bytes = N*M*8 (the masked inputs sent to the coordinator),
+          PRG bytes = 2*N*M*8 (each party's N-1 pairwise masks and self mask, then the
+          coordinator's N self masks when unmasking)
   limit_seconds = prg_seconds + tls_seconds, measured by mpcstats-tls-limit with party1's certificate.
 Protocol time = run.json metrics.phase_seconds_by_process.coordinator.aggregation (Start broadcast
 until every partial sum arrived and verified). Writes DIR/runs.csv, DIR/limit-<i>.json,
@@ -58,7 +61,7 @@ while [[ $# -gt 0 ]]; do
     *) die_usage "unknown argument '$1'" ;;
   esac
 done
-case "$protocol" in seeded|full) ;; *) die_usage "--protocol must be seeded or full, got '$protocol'" ;; esac
+case "$protocol" in seeded|full|secagg) ;; *) die_usage "--protocol must be seeded, full or secagg, got '$protocol'" ;; esac
 ((m >= 1 && m <= 2147483648)) || die_usage "--vector-length must be in 1..2^31, got $m"
 
 ensure_deps
@@ -76,6 +79,9 @@ limit_bin="$build_dir/bench/mpcstats-tls-limit" kernels_bin="$build_dir/bench/ke
 values=$((m * 8))
 if [[ $protocol == seeded ]]; then
   tls_bytes=$((parties * values)) prg_bytes=$((2 * (parties - 1) * values))
+elif [[ $protocol == secagg ]]; then
+  # Each party: N-1 pairwise masks and its self mask; then the coordinator: the N self masks again.
+  tls_bytes=$((parties * values)) prg_bytes=$((2 * parties * values))
 else
   tls_bytes=$((parties * values + parties * (parties - 1) * values)) prg_bytes=$(((parties - 1) * values))
 fi

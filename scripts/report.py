@@ -25,6 +25,7 @@ import glob
 import json
 import os
 import re
+import statistics
 import sys
 
 SCALING_FIELDS = ["parties", "protocol", "users_per_party", "total_seconds", "wire_bytes_total",
@@ -276,10 +277,13 @@ def cmd_performance(args):
     show_legend = "protocol" in rows[0]
     for protocol, by_n in sorted(series.items()):
         ns = sorted(by_n)
-        mean = lambda vals, i: sum(v[i] for v in vals) / len(vals)  # repeated rows are averaged
-        ax_t.plot(ns, [mean(by_n[n], 0) for n in ns], "o-", label=protocol)
-        ax_b.plot(ns, [mean(by_n[n], 1) for n in ns], "s-", label=protocol)
-    ax_t.set(title="Execution time by number of parties", xlabel="Number of parties", ylabel="Execution time (s)")
+        # Repeated rows: the median, with a bar from the smallest to the largest run.
+        for ax, i, marker in ((ax_t, 0, "o-"), (ax_b, 1, "s-")):
+            med = [statistics.median(v[i] for v in by_n[n]) for n in ns]
+            low = [m - min(v[i] for v in by_n[n]) for m, n in zip(med, ns)]
+            high = [max(v[i] for v in by_n[n]) - m for m, n in zip(med, ns)]
+            ax.errorbar(ns, med, yerr=[low, high], fmt=marker, capsize=3, label=protocol)
+    ax_t.set(title="Execution time by number of parties (median, min-max)", xlabel="Number of parties", ylabel="Execution time (s)")
     ax_b.set(title="Communication volume by number of parties", xlabel="Number of parties",
              ylabel="Communication volume (KB, wire bytes of all processes)")
     for ax in (ax_t, ax_b):

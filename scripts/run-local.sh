@@ -88,9 +88,10 @@ fi
 if ((scaling)); then
   max=$((parties > 5 ? parties : 5))
   # scale.sh runs as a launched job too, so an interrupt here stops it (and its trap stops its runs).
-  rj_launch scale.sh - $(((max - 1) * (2 * timeout + 20) + 60)) "$MPC_SCRIPTS/scale.sh" --max-parties "$max" \
+  # Its watchdog: every run (N = 2..max, 3 repeats, 3 protocols) at its own worst case.
+  rj_launch scale.sh - $(((max - 1) * 9 * (2 * timeout + 20) + 60)) "$MPC_SCRIPTS/scale.sh" --max-parties "$max" \
     --min-parties 2 --users-per-party "$users" --seed "$seed" --out "$out" --build-dir "$build_dir" \
-    --timeout "$timeout" --no-build
+    --timeout "$timeout" --protocols "seeded full secagg" --repeats 3 --no-build
   rj_wait_all || die "the scaling sweep failed"
 fi
 info "all done; results in $out"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Scaling sweep: one real loopback run per number of parties (and protocol), a CSV row each, one chart.
+# Scaling sweep: R real loopback runs per number of parties and protocol (alternated), a CSV row
+# each, one chart of the medians with min-max bars.
 set -euo pipefail
 PROG=scale.sh
 source "$(dirname "$0")/lib/common.sh"
@@ -8,13 +9,15 @@ source "$MPC_SCRIPTS/lib/run-job.sh"
 usage() {
   cat <<USAGE
 Usage: $PROG --max-parties M [--min-parties 2] [--users-per-party U] [--seed S] [--out DIR]
-                [--protocols "seeded full"] [--vector-length M] [--build-dir DIR] [--timeout S] [--no-build]
+                [--protocols "seeded full"] [--repeats R] [--vector-length M] [--build-dir DIR]
+                [--timeout S] [--no-build]
 
-For each protocol and each N from min to max: N parties with U synthetic users each and the
-coordinator run on loopback with mutual TLS; the SMPC totals are checked against the pooled plaintext;
-a row is written to DIR/scaling.csv (started afresh):
+For each N from min to max, R times, each protocol in turn: N parties with U synthetic users each
+and the coordinator run on loopback with mutual TLS; the SMPC totals are checked against the pooled
+plaintext; a row is written to DIR/scaling.csv (started afresh):
   parties,protocol,users_per_party,total_seconds,wire_bytes_total,wire_kb_total,payload_bytes_total,max_party_peak_rss_bytes
-then DIR/smpc_performance.png is drawn. Each run's files are in DIR/scaling/<protocol>-n<N>/.
+then DIR/smpc_performance.png is drawn: per protocol and N the median of the R runs, with bars from
+the fastest to the slowest. The last run's files are in DIR/scaling/<protocol>-n<N>/.
 With --vector-length M the parties instead contribute M values each (the vector workload, for large
 vectors); there is no plaintext comparison then (it applies to the visits query only) and the rows
 have users_per_party 0.
@@ -25,7 +28,8 @@ have users_per_party 0.
   --seed S             data seed (default 42)
   --out DIR            output directory (default results)
   --protocols LIST     space- or comma-separated, each passed to the coordinator as --protocol
-                       (default "seeded full")
+                       (default "seeded full"; secagg runs get a roster without party endpoints)
+  --repeats R          runs per point (default 3), alternated between the protocols
   --vector-length M    vector workload of M values per party, passed to every party (with --seed)
                        and to the coordinator (default 0: the visits query)
   --build-dir DIR      where the binaries are built (default build/ in the repository)
@@ -35,6 +39,7 @@ USAGE
 }
 
 max="" min=2 users=1000 seed=42 out=results protocols="seeded full" build_dir="$MPC_ROOT/build" timeout=30 build=1
+repeats=3
 vector_length=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -44,6 +49,7 @@ while [[ $# -gt 0 ]]; do
     --seed) need_value "$1" $#; check_uint "$1" "$2"; seed="$2"; shift 2 ;;
     --out) need_value "$1" $#; out="$2"; shift 2 ;;
     --protocols) need_value "$1" $#; protocols="$2"; shift 2 ;;
+    --repeats) need_value "$1" $#; check_uint "$1" "$2" 1; repeats=$((10#$2)); shift 2 ;;
     --vector-length) need_value "$1" $#; check_uint "$1" "$2"; vector_length=$((10#$2)); shift 2 ;;
     --build-dir) need_value "$1" $#; build_dir="$2"; shift 2 ;;
     --timeout) need_value "$1" $#; check_uint "$1" "$2" 1; timeout=$((10#$2)); shift 2 ;;
@@ -73,20 +79,22 @@ rm -f "$csv"
 
 rj_install_traps
 "$MPC_SCRIPTS/gen-certs.sh" --out "$out/scaling/certs" --parties "$max"
-for protocol in "${protocol_list[@]}"; do
-  coordinator_args=(--protocol "$protocol")
-  for ((n = min; n <= max; n++)); do
-    dir="$out/scaling/$protocol-n$n"
-    rj_mpc_run "$dir" "$build_dir" "$out/scaling/certs" "$n" "$users" "$seed" "$timeout" "${coordinator_args[@]}" \
-      || die "the run with $n parties ($protocol) failed; logs in $dir/logs"
-    # The plaintext comparison applies to the visits query; a vector run has no visit totals.
-    if ((vector_length == 0)); then
-      "$MPC_PY" "$MPC_SCRIPTS/report.py" compare --run "$dir/run.json" --locals "$dir/locals" --out "$dir" --no-chart \
-        >"$dir/compare.txt" || die "$(tail -n 1 "$dir/compare.txt") ($protocol, $n parties; see $dir/compare.txt)"
-    fi
-    "$MPC_PY" "$MPC_SCRIPTS/report.py" scaling-row --run "$dir/run.json" --csv "$csv" --protocol "$protocol" \
-      --users-per-party "$row_users"
-    info "$protocol n=$n: $(tail -n 1 "$csv")"
+for ((n = min; n <= max; n++)); do
+  for ((rep = 1; rep <= repeats; rep++)); do
+    for protocol in "${protocol_list[@]}"; do
+      coordinator_args=(--protocol "$protocol")
+      dir="$out/scaling/$protocol-n$n"
+      rj_mpc_run "$dir" "$build_dir" "$out/scaling/certs" "$n" "$users" "$seed" "$timeout" "${coordinator_args[@]}" \
+        || die "the run with $n parties ($protocol) failed; logs in $dir/logs"
+      # The plaintext comparison applies to the visits query; a vector run has no visit totals.
+      if ((vector_length == 0)); then
+        "$MPC_PY" "$MPC_SCRIPTS/report.py" compare --run "$dir/run.json" --locals "$dir/locals" --out "$dir" --no-chart \
+          >"$dir/compare.txt" || die "$(tail -n 1 "$dir/compare.txt") ($protocol, $n parties; see $dir/compare.txt)"
+      fi
+      "$MPC_PY" "$MPC_SCRIPTS/report.py" scaling-row --run "$dir/run.json" --csv "$csv" --protocol "$protocol" \
+        --users-per-party "$row_users"
+      info "$protocol n=$n ($rep/$repeats): $(tail -n 1 "$csv")"
+    done
   done
 done
 "$MPC_PY" "$MPC_SCRIPTS/report.py" performance --csv "$csv" --out "$out/smpc_performance.png"

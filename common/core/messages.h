@@ -28,8 +28,7 @@ wire::Envelope MakeAbort(std::string_view run_id, std::string_view sender, const
 
 // The wire's enums and the core's kinds, mapped here and nowhere else. The From* functions take
 // what came off the network, which may be any number (proto3 enums are open): a value this build
-// does not know, or one it knows but does not run (PROTOCOL_SECAGG, for now), is refused with
-// kBadInput naming the field and the number.
+// does not know (or an UNSPECIFIED one) is refused with kBadInput naming the field and the number.
 wire::Protocol ProtocolToWire(ProtocolKind kind);
 StatusOr<ProtocolKind> ProtocolFromWire(int value);
 wire::Workload WorkloadToWire(WorkloadKind kind);

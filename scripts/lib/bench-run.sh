@@ -14,7 +14,8 @@ bench_vector_run() {
   party="$(party_bin "$build")" coordinator="$(coordinator_bin "$build")"
   rm -rf "$dir/logs" "$dir/run.json"
   mkdir -p "$dir/logs" || return 1
-  "$MPC_SCRIPTS/make-roster.sh" --parties "$n" --out "$dir/roster.json" || return 1
+  # shellcheck disable=SC2046
+  "$MPC_SCRIPTS/make-roster.sh" --parties "$n" $(roster_flags "$@") --out "$dir/roster.json" || return 1
   local common=(--roster "$dir/roster.json" --ca "$certs/ca.crt" --timeout "$timeout" --log-level warn)
   for ((i = 1; i <= n; i++)); do
     rj_launch "party$i" "$dir/logs/party$i.log" "$watchdog" "$party" "${common[@]}" --id "party$i" \

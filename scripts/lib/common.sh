@@ -36,6 +36,15 @@ ensure_deps() {
 # The two binaries of a build directory; fails with one line if they are not built.
 party_bin() { echo "$1/party/mpcstats-party"; }
 coordinator_bin() { echo "$1/coordinator/mpcstats-coordinator"; }
+# make-roster.sh's flag for coordinator arguments ARGS...: --no-party-endpoints when they choose
+# --protocol secagg (parties only dial out), nothing otherwise. Use unquoted: $(roster_flags "$@").
+roster_flags() {
+  local previous="" arg
+  for arg in "$@"; do
+    [[ "$previous" == --protocol && "$arg" == secagg ]] && { echo --no-party-endpoints; return; }
+    previous="$arg"
+  done
+}
 # prepare_binaries BUILD_DIR DO_BUILD: build (Release, scripts/build.sh) when DO_BUILD is 1, then check.
 prepare_binaries() {
   [[ "$2" == 0 ]] || "$MPC_SCRIPTS/build.sh" --build-dir "$1" --type Release || die "build failed"

@@ -119,7 +119,8 @@ rj_mpc_run() {
   party="$(party_bin "$build")" coordinator="$(coordinator_bin "$build")"
   rm -rf "$dir/logs" "$dir/locals" "$dir/run.json"
   mkdir -p "$dir/logs" "$dir/locals" || return 1
-  "$MPC_SCRIPTS/make-roster.sh" --parties "$n" --out "$dir/roster.json" || return 1
+  # shellcheck disable=SC2046
+  "$MPC_SCRIPTS/make-roster.sh" --parties "$n" $(roster_flags "$@") --out "$dir/roster.json" || return 1
 
   local common=(--roster "$dir/roster.json" --ca "$certs/ca.crt" --timeout "$timeout")
   [[ -z "${MPC_LOG_LEVEL:-}" ]] || common+=(--log-level "$MPC_LOG_LEVEL")

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <map>
 #include <memory>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "common/core/dp_payload.h"
@@ -82,7 +83,9 @@ json CategoryQuery(std::optional<double> rho) {
 
 // A run of 3 parties over synthetic data, each party building its input as party/main.cc does.
 struct PrivateRun {
-  PrivateRun(const Roster& roster_in, const json& query_json, ProtocolKind protocol, MemoryLedger* ledger_in = nullptr)
+  // secagg: `threshold` (0: the default, all 3) is the guaranteed number the noise is calibrated for.
+  PrivateRun(const Roster& roster_in, const json& query_json, ProtocolKind protocol, MemoryLedger* ledger_in = nullptr,
+             uint32_t threshold = 0, std::map<std::string, Fault> faults = {})
       : roster(roster_in), ledger(ledger_in) {
     auto query = ParseQuery(query_json.dump());
     EXPECT_TRUE(query.ok()) << query.status().ToString();
@@ -94,7 +97,9 @@ struct PrivateRun {
     options.parameters.payload_length = plan->payload_length();
     options.parameters.protocol = protocol;
     options.parameters.query_json = QueryToJson(*query).dump();
-    options.parameters.guaranteed_parties = roster.num_parties();
+    options.parameters.threshold = threshold;
+    options.parameters.guaranteed_parties = threshold != 0 ? threshold : roster.num_parties();
+    options.faults = std::move(faults);
     options.plan = plan;
     options.roster = roster;
     for (size_t i = 0; i < roster.num_parties(); ++i) {
@@ -112,11 +117,12 @@ struct PrivateRun {
     harness = std::make_unique<Harness>(std::move(options));
   }
 
-  // The exact totals, as a plaintext sum of every party's exact payload.
-  std::vector<uint64_t> ExactTotals() const {
+  // The exact totals, as a plaintext sum of the exact payloads of `parties` (indices; empty: all).
+  std::vector<uint64_t> ExactTotals(const std::set<size_t>& parties = {}) const {
     std::vector<uint64_t> sum(plan->payload_length(), 0);
-    for (const auto& table : tables) {
-      auto payload = ComputeQueryPayload(*table, *plan, roster.num_parties());
+    for (size_t i = 0; i < tables.size(); ++i) {
+      if (!parties.empty() && parties.count(i) == 0) continue;
+      auto payload = ComputeQueryPayload(*tables[i], *plan, roster.num_parties());
       EXPECT_TRUE(payload.ok());
       for (size_t i = 0; i < sum.size(); ++i) sum[i] += (*payload)[i];
     }
@@ -131,7 +137,11 @@ struct PrivateRun {
   }
   size_t SentAnyShare(const std::string& from) const {
     return Sent(from, wire::Envelope::kShares) + Sent(from, wire::Envelope::kSeedShare) +
-           Sent(from, wire::Envelope::kPartialSum);
+           Sent(from, wire::Envelope::kPartialSum) + Sent(from, wire::Envelope::kMaskedInput);
+  }
+  // The coordinator's verdict with a result: Done (mesh protocols) or SecAggResult.
+  size_t ResultsSent() const {
+    return Sent("coordinator", wire::Envelope::kDone) + Sent("coordinator", wire::Envelope::kSecaggResult);
   }
 
   Roster roster;
@@ -209,7 +219,7 @@ TEST_P(EngineDpTest, RequireDpRefusesAnExactQueryBeforeTheRefusingPartySendsAnyt
   EXPECT_NE(outcome.ToString().find("POLICY_REFUSED"), std::string::npos) << outcome.ToString();
   EXPECT_NE(outcome.ToString().find("party2"), std::string::npos) << outcome.ToString();
   EXPECT_EQ(run.SentAnyShare("party2"), 0u);
-  EXPECT_EQ(run.Sent("coordinator", wire::Envelope::kDone), 0u) << "nobody gets a result";
+  EXPECT_EQ(run.ResultsSent(), 0u) << "nobody gets a result";
 }
 
 TEST_P(EngineDpTest, ExhaustedBudgetIsRefusedNamingThePartyAndWhatRemains) {
@@ -226,7 +236,7 @@ TEST_P(EngineDpTest, ExhaustedBudgetIsRefusedNamingThePartyAndWhatRemains) {
             std::string::npos)
       << text;
   EXPECT_EQ(run.SentAnyShare("party3"), 0u);
-  EXPECT_EQ(run.Sent("coordinator", wire::Envelope::kDone), 0u) << "nobody gets a result";
+  EXPECT_EQ(run.ResultsSent(), 0u) << "nobody gets a result";
   for (const char* id : {"party1", "party2", "party3"}) {
     EXPECT_FALSE(run.harness->engine(id).outcome().ok()) << id;
   }
@@ -245,7 +255,7 @@ TEST_P(EngineDpTest, NoiseOfNoPartySufficingIsRefusedBeforeAnythingIsComputed) {
   EXPECT_NE(outcome.ToString().find("h < 1"), std::string::npos) << outcome.ToString();
   EXPECT_EQ(ledger.charges(), 0u) << "nobody was charged";
   for (const char* id : {"party1", "party2", "party3"}) EXPECT_EQ(run.SentAnyShare(id), 0u) << id;
-  EXPECT_EQ(run.Sent("coordinator", wire::Envelope::kDone), 0u);
+  EXPECT_EQ(run.ResultsSent(), 0u);
   // And the coordinator's own calibration refuses it too (coordinator/main.cc: exit 2 before listening).
   EXPECT_EQ(CalibrateRun(*run.plan, run.roster, 3).status().code(), Code::kPolicyRefused);
 }
@@ -257,10 +267,54 @@ TEST_P(EngineDpTest, PrivateQueryWithABudgetButNoLedgerIsRefusedNamingTheParty) 
   ASSERT_FALSE(outcome.ok());
   EXPECT_NE(outcome.ToString().find("BAD_INPUT"), std::string::npos) << outcome.ToString();
   EXPECT_NE(outcome.ToString().find("--budget-ledger"), std::string::npos) << outcome.ToString();
-  EXPECT_EQ(run.Sent("coordinator", wire::Envelope::kDone), 0u);
+  EXPECT_EQ(run.ResultsSent(), 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(BothProtocols, EngineDpTest, ::testing::Values(ProtocolKind::kSeeded, ProtocolKind::kFull),
+// Secagg with T = 2 of 3: party3 drops before its masked input, the noisy sum over party1 and
+// party2 is published, calibrated for h = 2 (their noise alone suffices).
+TEST(EngineDpSecAggTest, DropoutAboveTheThresholdIsPublishedWithTheThresholdsNoise) {
+  MemoryLedger ledger;
+  PrivateRun run(DpRoster({{"min_group_size", 1}, {"privacy_budget_rho", 2.0}}), CategoryQuery(0.5),
+                 ProtocolKind::kSecAgg, &ledger, /*threshold=*/2, {{"party3", Fault::kExitAfterShareKeys}});
+  run.harness->RunToEnd();
+  CoordinatorEngine& coordinator = run.harness->coordinator();
+  ASSERT_TRUE(coordinator.outcome().ok()) << coordinator.outcome().ToString();
+  const RunResult& result = coordinator.result();
+  EXPECT_EQ(result.included_parties, (std::vector<std::string>{"party1", "party2"}));
+  ASSERT_TRUE(result.privacy.has_value());
+  EXPECT_EQ(result.privacy->guaranteed_parties, 2u);
+  EXPECT_EQ(result.privacy->h, 2u);
+  const std::vector<uint64_t> exact = run.ExactTotals({0, 1});
+  const QueryPlan& plan = *run.plan;
+  ASSERT_EQ(result.noisy_query.cells.size(), plan.num_cells());
+  size_t differ = 0;
+  for (size_t c = 0; c < plan.num_cells(); ++c) {
+    const int64_t truth = static_cast<int64_t>(exact[c * plan.fields_per_cell() + QueryPlan::kVisitsField]);
+    const double error = static_cast<double>(result.noisy_query.cells[c].visits - truth);
+    EXPECT_LE(std::abs(error), 6 * result.privacy->For(DpAggregate::kVisits).sum_sd) << "cell " << c;
+    differ += error != 0 ? 1 : 0;
+  }
+  EXPECT_GT(differ * 2, plan.num_cells()) << "most cells should differ from the exact sum";
+  const double users_error =
+      static_cast<double>(result.noisy_query.total_users - static_cast<int64_t>(exact[plan.users_index()]));
+  EXPECT_LE(std::abs(users_error), 6 * result.privacy->For(DpAggregate::kUserTotal).sum_sd);
+}
+
+// Secagg with the default T = 3 of 3: one dropout leaves fewer parties than the noise assumed, and
+// the run aborts (the threshold rule) without publishing.
+TEST(EngineDpSecAggTest, DropoutBelowTheCalibratedPartiesPublishesNothing) {
+  MemoryLedger ledger;
+  PrivateRun run(DpRoster({{"min_group_size", 1}, {"privacy_budget_rho", 2.0}}), CategoryQuery(0.5),
+                 ProtocolKind::kSecAgg, &ledger, /*threshold=*/0, {{"party2", Fault::kExitAfterShareKeys}});
+  run.harness->RunToEnd();
+  const Status& outcome = run.harness->coordinator().outcome();
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.code(), Code::kNotEnoughParties) << outcome.ToString();
+  EXPECT_EQ(run.ResultsSent(), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryProtocol, EngineDpTest,
+                         ::testing::Values(ProtocolKind::kSeeded, ProtocolKind::kFull, ProtocolKind::kSecAgg),
                          [](const auto& info) { return std::string(ProtocolName(info.param)); });
 
 }  // namespace

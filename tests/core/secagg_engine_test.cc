@@ -167,11 +167,21 @@ TEST(SecAggEngineTest, ThresholdOutOfRangeIsRefusedByEveryParty) {
     };
     Harness harness(options);
     harness.RunToEnd();
+    // Each party refused the Start itself (its own Abort, BAD_INPUT naming the threshold); the run
+    // failed for everyone (a refusal is not a dropout).
     for (size_t i = 0; i < kParties; ++i) {
       const Status& s = harness.engine(Id(i)).outcome();
-      EXPECT_EQ(s.code(), Code::kBadInput) << "T=" << bad << " " << Id(i) << ": " << s.ToString();
+      EXPECT_FALSE(s.ok()) << Id(i);
       EXPECT_NE(s.message().find("threshold"), std::string::npos) << s.ToString();
+      size_t refusals = 0;
+      for (const auto& sent : harness.transcript()) {
+        refusals += sent.from == Id(i) && sent.message.has_abort() &&
+                    sent.message.abort().code() == CodeToWire(Code::kBadInput) &&
+                    sent.message.abort().detail().find("threshold") != std::string::npos;
+      }
+      EXPECT_EQ(refusals, 1u) << "T=" << bad << " " << Id(i);
     }
+    EXPECT_FALSE(harness.coordinator().outcome().ok());
     for (const auto& sent : harness.transcript()) EXPECT_FALSE(sent.message.has_advertise_keys()) << "T=" << bad;
   }
 }

@@ -51,8 +51,9 @@ struct BoundedTruth {
 
 // Writes every party's CSV: random visits in all categories but the last, where only two users of
 // party1 ever went (a cell for suppression on the noisy count). One user of party2 is heavy in
-// the first category (clipped to kMaxVisitsPerCell).
-BoundedTruth WritePrivateData(Cluster& cluster, uint32_t seed) {
+// the first category (clipped to kMaxVisitsPerCell). The truth counts the parties in `counted`
+// (empty: all of them).
+BoundedTruth WritePrivateData(Cluster& cluster, uint32_t seed, const std::set<int>& counted = {}) {
   std::mt19937 rng(seed);
   const auto& categories = DefaultCategories();
   const std::vector<std::string> common(categories.begin(), categories.end() - 1);
@@ -71,12 +72,13 @@ BoundedTruth WritePrivateData(Cluster& cluster, uint32_t seed) {
       ++per_cell[{v.user_id, v.category}];
       users.insert(v.user_id);
     }
+    cluster.UseCsv(p, visits);
+    if (!counted.empty() && counted.count(p) == 0) continue;
     for (const auto& [key, count] : per_cell) {
       truth.visits[key.second] += std::min(count, kMaxVisitsPerCell);
       ++truth.active_users[key.second];
     }
     truth.users += users.size();
-    cluster.UseCsv(p, visits);
   }
   return truth;
 }
@@ -103,14 +105,15 @@ std::vector<std::string> ReadLines(const fs::path& path) {
   return lines;
 }
 
-void CheckPrivateResult(const Cluster& cluster, const BoundedTruth& truth) {
+// `h`: the parties whose noise alone must suffice (the guaranteed parties less dp_max_colluding).
+void CheckPrivateResult(const Cluster& cluster, const BoundedTruth& truth, int h = 3) {
   const auto run = cluster.RunJson();
   ASSERT_TRUE(run.has_value()) << cluster.Describe();
   const json& privacy = (*run)["privacy"];
   EXPECT_DOUBLE_EQ(privacy["rho"].get<double>(), kRho);
   EXPECT_DOUBLE_EQ(privacy["delta"].get<double>(), 1e-6);
   EXPECT_GT(privacy["epsilon"].get<double>(), 0);
-  EXPECT_EQ(privacy["h"], 3);
+  EXPECT_EQ(privacy["h"], h);
   EXPECT_EQ(privacy["bounds"]["max_visits_per_user_per_cell"], kMaxVisitsPerCell);
   EXPECT_EQ(privacy["bounds"]["max_cells_per_user"], 8);
   const double sd_visits = privacy["sigma"]["visits"].get<double>();
@@ -195,6 +198,50 @@ TEST(DpQueryRunTest, PrivateQueryRunsWithBothProtocolsAndChargesEachLedgerOnce) 
                 std::string::npos)
           << shown;
     }
+  }
+}
+
+// Under secagg the noise is calibrated for the threshold T, not for n: a run with dropouts is
+// published while at least T parties are included, with each included party's noise in the sum.
+TEST(DpQueryRunTest, SecAggRunWithDropoutsIsPublishedWithNoiseForTheThreshold) {
+  Cluster cluster({.num_parties = 5, .timeout_seconds = 10, .protocol = "secagg", .party_endpoints = false,
+                   .threshold = 3});
+  cluster.SetPolicy(0, {{"min_group_size", 10}, {"privacy_budget_rho", 10}});
+  cluster.UseQuery(PrivateQuery());
+  // party5 leaves before ShareKeys and party3 before its masked input: both excluded.
+  const BoundedTruth truth = WritePrivateData(cluster, 51, {1, 2, 4});
+  UseLedgers(cluster, cluster.dir());
+  cluster.AddArgs(5, {"--inject-fault", "exit-after-advertise-keys"});
+  cluster.AddArgs(3, {"--inject-fault", "exit-after-share-keys"});
+  cluster.StartAll();
+  ASSERT_TRUE(cluster.WaitAll()) << cluster.Describe();
+  for (const char* name : {"coordinator", "party1", "party2", "party4"}) {
+    ASSERT_EQ(cluster.exit_code(name), std::optional<int>(0)) << name << "\n" << cluster.Describe();
+  }
+  const auto run = cluster.RunJson();
+  ASSERT_TRUE(run.has_value()) << cluster.Describe();
+  EXPECT_EQ((*run)["included_parties"], json({"party1", "party2", "party4"}));
+  CheckPrivateResult(cluster, truth, /*h=*/3);
+}
+
+// The calibration assumed T parties: fewer included aborts the run, nothing is published.
+TEST(DpQueryRunTest, SecAggRunBelowTheCalibratedPartiesIsAbortedNotPublished) {
+  Cluster cluster({.num_parties = 5, .timeout_seconds = 10, .protocol = "secagg", .party_endpoints = false});
+  cluster.SetPolicy(0, {{"min_group_size", 10}, {"privacy_budget_rho", 10}});
+  cluster.UseQuery(PrivateQuery());  // T = 4 of 5 by default, so h = 4
+  WritePrivateData(cluster, 52);
+  UseLedgers(cluster, cluster.dir());
+  cluster.AddArgs(2, {"--inject-fault", "exit-after-share-keys"});
+  cluster.AddArgs(4, {"--inject-fault", "exit-after-share-keys"});
+  cluster.StartAll();
+  ASSERT_TRUE(cluster.WaitAll()) << cluster.Describe();
+  EXPECT_EQ(cluster.exit_code("coordinator"), std::optional<int>(1)) << cluster.Describe();
+  EXPECT_TRUE(HasLine(cluster.Log("coordinator"), "NOT_ENOUGH_PARTIES", "party2, party4")) << cluster.Describe();
+  EXPECT_FALSE(cluster.RunJson().has_value());
+  EXPECT_FALSE(fs::exists(cluster.out_dir("coordinator") / "result.csv"));
+  for (int p : {1, 3, 5}) {
+    EXPECT_EQ(cluster.exit_code(Cluster::PartyId(p)), std::optional<int>(1)) << cluster.Describe();
+    EXPECT_FALSE(fs::exists(cluster.out_dir(Cluster::PartyId(p)) / "result.json"));
   }
 }
 

@@ -36,13 +36,14 @@ class Collect final : public CoordinatorState {
 StatusOr<CoordinatorState::Next> StartSecAgg(CoordinatorContext& ctx);
 
 // What every secagg round shares. A party that leaves (link lost, Abort) or misbehaves (its
-// message refused: it gets our Abort and its link is closed) has dropped, not failed the run; the
+// message refused: it gets our Abort and its link is closed) has dropped, not failed the run (but
+// an Abort refusing the run itself, for its policy, budget or input, fails it for everyone); the
 // round closes once every expected party answered or left, or on the deadline. Metrics are
 // taken from a party at any round after its masked input.
 class SecAggCoordinatorRound : public CoordinatorState {
  public:
   StatusOr<Next> Handle(CoordinatorContext& ctx, const std::string& sender, const wire::Envelope& message) override;
-  Status OnAbortReceived(CoordinatorContext& ctx, const std::string& sender, const Status& abort) override;
+  Status OnAbortReceived(CoordinatorContext& ctx, const std::string& sender, const Status& abort, Code reason) override;
   Status OnPeerLost(CoordinatorContext& ctx, const std::string& peer, const Status& cause) override;
   StatusOr<Next> AfterPeerLeft(CoordinatorContext& ctx) override;
   Status OnDeadline(CoordinatorContext& ctx) override;
@@ -100,14 +101,14 @@ class Published final : public CoordinatorState {
  public:
   std::string_view name() const override { return "published"; }
   bool terminal() const override { return true; }
-  Status OnAbortReceived(CoordinatorContext&, const std::string&, const Status&) override { return Status::Ok(); }
+  Status OnAbortReceived(CoordinatorContext&, const std::string&, const Status&, Code) override { return Status::Ok(); }
 };
 
 class Failed final : public CoordinatorState {
  public:
   std::string_view name() const override { return "failed"; }
   bool terminal() const override { return true; }
-  Status OnAbortReceived(CoordinatorContext&, const std::string&, const Status&) override { return Status::Ok(); }
+  Status OnAbortReceived(CoordinatorContext&, const std::string&, const Status&, Code) override { return Status::Ok(); }
 };
 
 }  // namespace mpcstats::core::coordinator

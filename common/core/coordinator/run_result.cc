@@ -7,21 +7,20 @@
 namespace mpcstats::core {
 namespace {
 
-Status RevealNoisyQuery(CoordinatorProtocol& protocol, const RunParameters& parameters,
+// A private query's noisy sum over `included` parties, each of which added its share of the noise.
+Status RevealNoisyQuery(std::span<const uint64_t> payload, uint64_t included, const RunParameters& parameters,
                         const std::shared_ptr<const QueryPlan>& plan, const Roster& roster, RunResult* result) {
   const uint64_t guaranteed = parameters.guaranteed_parties != 0 ? parameters.guaranteed_parties : roster.num_parties();
   // The same calibration every party derived from Start (deterministic in plan, roster, guaranteed).
   auto calibration = CalibrateRun(*plan, roster, guaranteed);
   if (!calibration.ok()) return calibration.status();
-  // Full and seeded sums include every party (the check vector proved it); secure aggregation
-  // will report fewer when parties drop, and then fewer noises than the calibration assumed.
-  const uint64_t included = roster.num_parties();
+  // Fewer included parties than the calibration assumed means fewer noises than it assumed.
   if (included < calibration->guaranteed_parties) {
     return Status(Code::kNotEnoughParties,
                   fmt::format("the sum includes {} parties but the noise was calibrated for at least {}: not published",
                               included, calibration->guaranteed_parties));
   }
-  auto noisy = DecodeNoisyQueryResult(protocol.Payload(), *plan, roster.MinGroupSize());
+  auto noisy = DecodeNoisyQueryResult(payload, *plan, roster.MinGroupSize());
   if (!noisy.ok()) return noisy.status();
   result->query_plan = plan;
   result->privacy = std::move(calibration).value();
@@ -37,7 +36,10 @@ Status RevealResult(CoordinatorProtocol& protocol, const RunParameters& paramete
   switch (parameters.workload) {
     case WorkloadKind::kQuery: {
       if (!plan) return Status(Code::kInternal, "a query run without its plan");
-      if (plan->query().privacy) return RevealNoisyQuery(protocol, parameters, plan, roster, result);
+      // Full and seeded sums include every party (the check vector proved it).
+      if (plan->query().privacy) {
+        return RevealNoisyQuery(protocol.Payload(), roster.num_parties(), parameters, plan, roster, result);
+      }
       auto query = DecodeQueryResult(protocol.Payload(), *plan, roster.MinGroupSize());
       if (!query.ok()) return query.status();
       result->query_plan = plan;
@@ -58,6 +60,9 @@ Status RevealSecAggResult(std::vector<uint64_t> sum, const RunParameters& parame
   switch (parameters.workload) {
     case WorkloadKind::kQuery: {
       if (!plan) return Status(Code::kInternal, "a query run without its plan");
+      if (plan->query().privacy) {
+        return RevealNoisyQuery(payload, result->included_parties.size(), parameters, plan, roster, result);
+      }
       auto query = DecodeQueryResult(payload, *plan, roster.MinGroupSize());
       if (!query.ok()) return query.status();
       result->query_plan = plan;

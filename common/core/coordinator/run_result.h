@@ -51,8 +51,9 @@ using ResultRenderer = std::function<StatusOr<PublishedResult>(const RunResult&)
 // otherwise: the noise would be too little, so nothing is published).
 Status RevealResult(CoordinatorProtocol& protocol, const RunParameters& parameters,
                     const std::shared_ptr<const QueryPlan>& plan, const Roster& roster, RunResult* result);
-// The same for secagg's unmasked sum over the included parties (its check vector, the indicator
-// of the included parties, is already verified): totals and rows are over those parties.
+// The same for secagg's unmasked sum over result->included_parties (set by the caller; the check
+// vector, their indicator, is already verified): totals and rows are over those parties, and a
+// private query is decoded noisy, refused when fewer are included than its calibration assumed.
 Status RevealSecAggResult(std::vector<uint64_t> sum, const RunParameters& parameters,
                           const std::shared_ptr<const QueryPlan>& plan, const Roster& roster, RunResult* result);
 

@@ -12,6 +12,14 @@ namespace {
 
 bool IsParty(const CoordinatorContext& ctx, const std::string& id) { return ctx.roster->IndexOf(id) >= 0; }
 
+// A party that refuses the run as asked (its policy, its privacy budget, its input for this
+// query) has not dropped: every party must consent, so nobody gets a result, as with the mesh
+// protocols.
+bool RefusesTheRun(Code reason) {
+  return reason == Code::kPolicyRefused || reason == Code::kInsufficientPrivacyBudget || reason == Code::kBadInput ||
+         reason == Code::kUsage;
+}
+
 }  // namespace
 
 StatusOr<CoordinatorState::Next> SecAggCoordinatorRound::Handle(CoordinatorContext& ctx, const std::string& sender,
@@ -40,8 +48,8 @@ StatusOr<CoordinatorState::Next> SecAggCoordinatorRound::Handle(CoordinatorConte
 }
 
 Status SecAggCoordinatorRound::OnAbortReceived(CoordinatorContext& ctx, const std::string& sender,
-                                               const Status& abort) {
-  if (!IsParty(ctx, sender)) return abort;
+                                               const Status& abort, Code reason) {
+  if (!IsParty(ctx, sender) || RefusesTheRun(reason)) return abort;
   ctx.Warn("{} left the run: {}", sender, abort.message());
   ctx.CloseLink(sender);
   ctx.secagg->OnPartyGone(sender);

@@ -67,7 +67,10 @@ class EngineBase : public Engine {
     if (Status s = CheckSender(message, sender); !s.ok()) return s;
     if (message.body_case() == wire::Envelope::kAbort) {
       const Status abort = AbortReceived(sender, message.abort());
-      if (Status s = state_->OnAbortReceived(context_, sender, abort); !s.ok()) return s;
+      const StatusOr<Code> reason = CodeFromWire(message.abort().code());
+      if (Status s = state_->OnAbortReceived(context_, sender, abort, reason.ok() ? *reason : Code::kInternal); !s.ok()) {
+        return s;
+      }
       return state_->terminal() ? Status::Ok() : Move(state_->AfterPeerLeft(context_));
     }
     if (state_->terminal()) return Status::Ok();  // late messages after the end change nothing

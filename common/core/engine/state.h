@@ -31,8 +31,9 @@ class State {
   virtual StatusOr<Next> Handle(Context&, const std::string& sender, const wire::Envelope& message) {
     return Refuse(sender, message);
   }
-  // An Abort from `sender`, already turned into a kAborted Status: by default the run fails.
-  virtual Status OnAbortReceived(Context&, const std::string&, const Status& abort) { return abort; }
+  // An Abort from `sender`, already turned into a kAborted Status; `reason` is the code the peer
+  // gave (kInternal if unknown). By default the run fails.
+  virtual Status OnAbortReceived(Context&, const std::string&, const Status& abort, Code /*reason*/) { return abort; }
   virtual Status OnPeerLost(Context&, const std::string&, const Status& cause) { return cause; }
   virtual Status OnDeadline(Context&) {
     return Status(Code::kTimeout, fmt::format("nothing arrived within the deadline while {}", name()));

@@ -21,9 +21,9 @@ Status AwaitVerdict::OnDeadline(PartyContext&) {
   return Status(Code::kTimeout, "coordinator: no verdict within the deadline");
 }
 
-Status Completed::OnAbortReceived(PartyContext&, const std::string&, const Status&) { return Status::Ok(); }
+Status Completed::OnAbortReceived(PartyContext&, const std::string&, const Status&, Code) { return Status::Ok(); }
 
-Status Failed::OnAbortReceived(PartyContext& ctx, const std::string& sender, const Status& abort) {
+Status Failed::OnAbortReceived(PartyContext& ctx, const std::string& sender, const Status& abort, Code) {
   if (sender == kCoordinatorId && !ctx.verdict) {
     ctx.verdict = abort;
     ctx.outcome = abort;  // the coordinator's first failure names the culprit

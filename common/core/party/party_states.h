@@ -140,7 +140,7 @@ class Completed final : public PartyState {
  public:
   std::string_view name() const override { return "completed"; }
   bool terminal() const override { return true; }
-  Status OnAbortReceived(PartyContext& ctx, const std::string& sender, const Status& abort) override;
+  Status OnAbortReceived(PartyContext& ctx, const std::string& sender, const Status& abort, Code reason) override;
 };
 
 // After our failure: the coordinator's Abort, if it comes, is the run's verdict (it names the
@@ -149,7 +149,7 @@ class Failed final : public PartyState {
  public:
   std::string_view name() const override { return "failed"; }
   bool terminal() const override { return true; }
-  Status OnAbortReceived(PartyContext& ctx, const std::string& sender, const Status& abort) override;
+  Status OnAbortReceived(PartyContext& ctx, const std::string& sender, const Status& abort, Code reason) override;
   bool settled(const PartyContext& ctx) const override;
 };
 
