@@ -33,7 +33,8 @@ The limit (what one run's bulk work costs at best on this machine, see BENCHMARK
           coordinator's N self masks when unmasking)
   limit_seconds = prg_seconds + tls_seconds, measured by mpcstats-tls-limit with party1's certificate.
 Protocol time = run.json metrics.phase_seconds_by_process.coordinator.aggregation (Start broadcast
-until every partial sum arrived and verified). Writes DIR/runs.csv, DIR/limit-<i>.json,
+until every partial sum arrived and verified; for secagg plus the coordinator's share_distribution,
+its key rounds: Start until the unmasked sum is verified). Writes DIR/runs.csv, DIR/limit-<i>.json,
 DIR/run-<i>/ (roster, logs, run.json) and DIR/kernels.txt. The last line printed is
 ratio_to_limit=R (median protocol time / median limit time).
 USAGE

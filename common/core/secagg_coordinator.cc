@@ -171,7 +171,10 @@ StatusOr<std::map<std::string, wire::MaskedInputRequest>> SecAggCoordinator::Clo
     }
   }
   sealed_.assign(n_, {});
-  sum_.assign(config_.vector_length, 0);
+  // Reserved, not zeroed: the sum grows as the first masked input reaches each offset, so its page
+  // faults spread over the round instead of stalling it up front (~0.2 s for 80 MB on a VM).
+  sum_.clear();
+  sum_.reserve(config_.vector_length);
   round_ = SecAggRound::kMaskedInput;
   return requests;
 }
@@ -196,9 +199,13 @@ Status SecAggCoordinator::OnMaskedInput(const std::string& from, const wire::Mas
     return Status(Code::kInvalidShare, from + ": masked input chunk of " + std::to_string(chunk.values_size()) +
                                            " values, expected " + std::to_string(expected));
   }
-  uint64_t* out = sum_.data() + have;
+  // Chunks come in order from every party, so sum_.size() (the furthest any party got) >= have:
+  // what overlaps is added, the rest appended.
   const uint64_t* in = chunk.values().data();
-  for (uint64_t k = 0; k < expected; ++k) out[k] += in[k];
+  const uint64_t overlap = std::min<uint64_t>(expected, sum_.size() - have);
+  uint64_t* out = sum_.data() + have;
+  for (uint64_t k = 0; k < overlap; ++k) out[k] += in[k];
+  sum_.insert(sum_.end(), in + overlap, in + expected);
   received_[index] = have + expected;
   return Status::Ok();
 }
@@ -291,6 +298,7 @@ StatusOr<std::vector<uint64_t>> SecAggCoordinator::CloseUnmasking() {
   }
   auto masks = UnmaskingMasks(config_.run_id, included, survivors, dropped, config_.chunk_values);
   if (!masks.ok()) return masks.status();
+  sum_.resize(config_.vector_length, 0);  // every included input is complete; this only guards
   masks->Apply(sum_);
   // The check vector: the last N values, e_k summed over U3.
   const uint64_t check_offset = config_.vector_length - n_;

@@ -40,7 +40,8 @@ def row(args):
         "limit_tls_s": limit["tls_seconds"],
         "limit_s": limit["limit_seconds"],
         "tls_gbps": limit["tls_gbps"],
-        "protocol_s": coordinator["aggregation"],
+        # Start to the verified sum: secagg's key rounds (share_distribution) count too.
+        "protocol_s": coordinator["aggregation"] + coordinator.get("share_distribution", 0.0),
         "connect_s": coordinator.get("connect_handshake", 0.0),
         "coordinator_total_s": coordinator.get("total", 0.0),
         "max_party_wire_sent": max(metrics["wire_bytes_sent"][p] for p in parties),

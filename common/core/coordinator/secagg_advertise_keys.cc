@@ -22,7 +22,8 @@ StatusOr<CoordinatorState::Next> StartSecAgg(CoordinatorContext& ctx) {
   }
   ctx.Info("run {} started (protocol secagg, threshold {} of {}): waiting for advertised keys", ctx.run_id,
            ctx.parameters.threshold, ctx.roster->num_parties());
-  ctx.timer.Restart();
+  // As in the mesh protocols: connecting ends at Start; the key rounds count as share distribution.
+  ctx.timer.EndPhase(kPhaseConnect);
   return CoordinatorState::Next(std::make_unique<SecAggAdvertiseKeys>());
 }
 
@@ -43,7 +44,6 @@ StatusOr<CoordinatorState::Next> SecAggAdvertiseKeys::Close(CoordinatorContext& 
     *message.mutable_share_keys_request() = *request;
     ctx.Send(id, std::move(message));
   }
-  ctx.timer.EndPhase(kPhaseConnect);
   ctx.Info("keys of {} parties relayed; waiting for their sealed shares", continuing.size());
   return Next(std::make_unique<SecAggShareKeys>());
 }
