@@ -1,6 +1,7 @@
 #include "common/core/secagg_coordinator.h"
 
 #include <algorithm>
+#include <thread>
 
 #include "common/core/secagg_masking.h"
 #include "common/core/secagg_party.h"
@@ -299,7 +300,8 @@ StatusOr<std::vector<uint64_t>> SecAggCoordinator::CloseUnmasking() {
   auto masks = UnmaskingMasks(config_.run_id, included, survivors, dropped, config_.chunk_values);
   if (!masks.ok()) return masks.status();
   sum_.resize(config_.vector_length, 0);  // every included input is complete; this only guards
-  masks->Apply(sum_);
+  // On the critical path after the last input: every core expands its part of the vector.
+  masks->ApplyInParallel(sum_, std::thread::hardware_concurrency());
   // The check vector: the last N values, e_k summed over U3.
   const uint64_t check_offset = config_.vector_length - n_;
   std::string wrong;

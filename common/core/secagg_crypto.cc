@@ -61,14 +61,24 @@ StatusOr<X25519KeyPair> NewX25519KeyPair(RandomSource& rng) {
 }
 
 StatusOr<X25519Key> X25519Agree(const X25519Key& own_private, std::span<const uint8_t> peer_public) {
+  auto agreement = X25519Agreement::FromPrivateKey(own_private);
+  if (!agreement.ok()) return agreement.status();
+  return agreement->Agree(peer_public);
+}
+
+StatusOr<X25519Agreement> X25519Agreement::FromPrivateKey(const X25519Key& own_private) {
+  auto own = X25519Private(own_private);
+  if (!own.ok()) return own.status();
+  return X25519Agreement(std::move(own).value());
+}
+
+StatusOr<X25519Key> X25519Agreement::Agree(std::span<const uint8_t> peer_public) const {
   if (peer_public.size() != kX25519KeyBytes) {
     return Status(Code::kInvalidShare, "X25519 public key of " + std::to_string(peer_public.size()) + " bytes");
   }
-  auto own = X25519Private(own_private);
-  if (!own.ok()) return own.status();
   PkeyPtr peer(EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, peer_public.data(), peer_public.size()));
   if (!peer) return CryptoError("EVP_PKEY_new_raw_public_key(X25519)");
-  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxDeleter> ctx(EVP_PKEY_CTX_new(own->get(), nullptr));
+  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxDeleter> ctx(EVP_PKEY_CTX_new(own_.get(), nullptr));
   if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1) return CryptoError("EVP_PKEY_derive_init");
   // OpenSSL refuses a peer key whose shared secret is all zeros (a small-order point).
   if (EVP_PKEY_derive_set_peer(ctx.get(), peer.get()) != 1) {

@@ -34,14 +34,24 @@ class MaskExpander {
   // Applies the next values.size() values of every stream to `values`; ranges come in order.
   // Any length: ranges longer than chunk_values are expanded in pieces through one buffer.
   void Apply(std::span<uint64_t> values);
+  // The same result as Apply(values), on up to `threads` threads: the range is cut into
+  // contiguous parts and each thread expands every stream from its own offset (AES-CTR seeks).
+  // For the coordinator's unmasking, which waits on it after the last masked input.
+  void ApplyInParallel(std::span<uint64_t> values, unsigned threads);
   uint64_t position() const { return position_; }
 
  private:
   struct Stream {
-    std::unique_ptr<AesCtrPrg> prg;
+    AesKey key{};
+    std::unique_ptr<AesCtrPrg> prg;  // positioned at position_
     bool add = true;
   };
+  // `buffer` grows to min(values.size(), chunk_values) on first use: short vectors (the seed
+  // workload) never touch a whole chunk's pages.
+  static void ApplyStreams(std::vector<Stream>& streams, std::span<uint64_t> values, size_t chunk_values,
+                           std::vector<uint64_t>& buffer);
   std::vector<Stream> streams_;
+  size_t chunk_values_;
   std::vector<uint64_t> buffer_;
   uint64_t position_ = 0;
 };

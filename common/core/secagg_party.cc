@@ -120,14 +120,20 @@ StatusOr<wire::ShareKeysResponse> SecAggParty::OnShareKeysRequest(const wire::Sh
   auto seed_shares = ShamirSplit(self_mask_seed_, config_.threshold, n, rng_);
   if (!seed_shares.ok()) return seed_shares.status();
 
+  auto agreement = X25519Agreement::FromPrivateKey(encryption_keys_.private_key);
+  if (!agreement.ok()) return agreement.status();
   wire::ShareKeysResponse response;
-  for (const auto& [index, peer] : advertised) {
+  for (auto& [index, peer] : advertised) {
     if (index == self_index_) continue;
     const std::string& id = config_.party_ids[index];
-    auto shared = X25519Agree(encryption_keys_.private_key, peer.encryption_public_key);
+    auto shared = agreement->Agree(peer.encryption_public_key);
     if (!shared.ok()) return Status(shared.status().code(), id + ": " + shared.status().message());
     auto key = DeriveShareKey(*shared, config_.run_id, self_id_, id);
+    auto open_key = DeriveShareKey(*shared, config_.run_id, id, self_id_);
+    OPENSSL_cleanse(shared->data(), shared->size());
     if (!key.ok()) return key.status();
+    if (!open_key.ok()) return open_key.status();
+    peer.open_key = *open_key;
     std::array<uint8_t, 2 * kShamirShareBytes> plaintext;
     const auto a = EncodeShamirShare((*mask_shares)[index]);
     const auto b = EncodeShamirShare((*seed_shares)[index]);
@@ -162,11 +168,7 @@ Status SecAggParty::OnMaskedInputRequest(const wire::MaskedInputRequest& request
     }
     if (held.contains(index)) return Status(Code::kDuplicateMessage, "MaskedInputRequest carries shares from " + id + " twice");
     if (entry.sealed().size() != kSealedSharesBytes) return Status(Code::kInvalidShare, id + ": sealed shares of the wrong size");
-    auto shared = X25519Agree(encryption_keys_.private_key, advertised_.at(index).encryption_public_key);
-    if (!shared.ok()) return Status(shared.status().code(), id + ": " + shared.status().message());
-    auto key = DeriveShareKey(*shared, config_.run_id, id, self_id_);
-    if (!key.ok()) return key.status();
-    auto plaintext = AeadOpen(*key, Bytes(entry.sealed()), SharesAssociatedData(id, self_id_));
+    auto plaintext = AeadOpen(advertised_.at(index).open_key, Bytes(entry.sealed()), SharesAssociatedData(id, self_id_));
     if (!plaintext.ok()) return Status(plaintext.status().code(), id + ": " + plaintext.status().message());
     const std::span<const uint8_t> bytes(*plaintext);
     auto mask_share = DecodeShamirShare(x, bytes.first(kShamirShareBytes));
@@ -182,6 +184,7 @@ Status SecAggParty::OnMaskedInputRequest(const wire::MaskedInputRequest& request
     return Status(Code::kNotEnoughParties, std::to_string(held.size()) + " parties completed ShareKeys, threshold " +
                                                std::to_string(config_.threshold) + "; missing: " + JoinMissing(config_.party_ids, present));
   }
+  for (auto& [index, peer] : advertised_) OPENSSL_cleanse(peer.open_key.data(), peer.open_key.size());  // used once
   std::vector<MaskPeer> peers;
   for (const auto& [index, unused] : held) {
     if (index != self_index_) peers.push_back(MaskPeer{config_.party_ids[index], index, advertised_.at(index).mask_public_key});

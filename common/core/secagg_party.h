@@ -63,6 +63,7 @@ class SecAggParty {
   struct PeerKeys {
     X25519Key mask_public_key{};
     X25519Key encryption_public_key{};
+    AeadKey open_key{};  // opens what this peer sealed for us; derived with our sealing key
   };
   struct HeldShares {  // what peer j gave us (or what we kept of our own)
     ShamirShare mask_key;

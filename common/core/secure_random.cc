@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <algorithm>
 #include <limits>
 
 namespace mpcstats::core {
@@ -39,10 +38,13 @@ struct AesCtrPrg::Impl {
   EVP_CIPHER_CTX* ctx = nullptr;
 };
 
-AesCtrPrg::AesCtrPrg(const AesKey& key) : impl_(std::make_unique<Impl>()) {
+AesCtrPrg::AesCtrPrg(const AesKey& key, uint64_t first_block) : impl_(std::make_unique<Impl>()) {
   impl_->ctx = EVP_CIPHER_CTX_new();
   if (impl_->ctx == nullptr) DieCrypto("EVP_CIPHER_CTX_new");
-  const uint8_t iv[16] = {};  // counter starts at 0; each key is used for one stream only
+  // The counter block starts at `first_block` (0 for a whole stream); each key is used for one
+  // stream only, so counters never repeat under a key.
+  uint8_t iv[16] = {};
+  for (int i = 0; i < 8; ++i) iv[15 - i] = static_cast<uint8_t>(first_block >> (8 * i));
   if (EVP_EncryptInit_ex(impl_->ctx, EVP_aes_128_ctr(), nullptr, key.data(), iv) != 1) {
     DieCrypto("EVP_EncryptInit_ex(aes-128-ctr)");
   }

@@ -31,7 +31,9 @@ AesKey NewRandomKey();
 // Not thread-safe; one instance per stream.
 class AesCtrPrg final : public RandomSource {
  public:
-  explicit AesCtrPrg(const AesKey& key);
+  // Starts at 16-byte block `first_block` of the stream (the counter is the big-endian IV), so
+  // threads can expand disjoint parts of one stream.
+  explicit AesCtrPrg(const AesKey& key, uint64_t first_block = 0);
   ~AesCtrPrg() override;
   AesCtrPrg(const AesCtrPrg&) = delete;
   AesCtrPrg& operator=(const AesCtrPrg&) = delete;

@@ -4,6 +4,8 @@
 // certificate and a CN that is not the roster id.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "common/core/secagg_crypto.h"
 #include "common/core/secagg_identity.h"
 #include "tests/core/test_pki.h"
@@ -38,6 +40,27 @@ TEST(SecAggCryptoTest, KeyAgreementIsSymmetricAndKeySpecific) {
   // Malformed and small-order peer keys are refused.
   EXPECT_EQ(X25519Agree(a->private_key, std::vector<uint8_t>(31, 1)).status().code(), Code::kInvalidShare);
   EXPECT_EQ(X25519Agree(a->private_key, std::vector<uint8_t>(32, 0)).status().code(), Code::kInvalidShare);
+}
+
+TEST(SecAggCryptoTest, OneLoadedPrivateKeyAgreesWithEveryPeerAsTheOneShotFunction) {
+  AesCtrPrg rng(TestKey(3));
+  auto a = NewX25519KeyPair(rng);
+  ASSERT_TRUE(a.ok());
+  auto agreement = X25519Agreement::FromPrivateKey(a->private_key);
+  ASSERT_TRUE(agreement.ok());
+  std::set<X25519Key> secrets;
+  for (int peer = 0; peer < 5; ++peer) {
+    auto b = NewX25519KeyPair(rng);
+    ASSERT_TRUE(b.ok());
+    auto reused = agreement->Agree(b->public_key);
+    ASSERT_TRUE(reused.ok());
+    EXPECT_EQ(*reused, *X25519Agree(a->private_key, b->public_key));
+    EXPECT_EQ(*reused, *X25519Agree(b->private_key, a->public_key));
+    secrets.insert(*reused);
+  }
+  EXPECT_EQ(secrets.size(), 5u);
+  EXPECT_EQ(agreement->Agree(std::vector<uint8_t>(31, 1)).status().code(), Code::kInvalidShare);
+  EXPECT_EQ(agreement->Agree(std::vector<uint8_t>(32, 0)).status().code(), Code::kInvalidShare);
 }
 
 TEST(SecAggCryptoTest, DerivedKeysAreBoundToLabelRunAndIds) {

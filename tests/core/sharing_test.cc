@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -256,12 +257,17 @@ AesKey KeyFromHex(const char* hex) {
   return key;
 }
 
-// AES-128-ECB encryption of the big-endian counter blocks 0..blocks-1, computed with EVP directly:
-// the keystream AES-CTR with an all-zero IV must produce.
-std::vector<uint8_t> ExpectedKeystream(const AesKey& key, size_t blocks) {
+// AES-128-ECB encryption of the 128-bit big-endian counter blocks first..first+blocks-1, computed
+// with EVP directly: the keystream AES-CTR started at block `first` must produce.
+std::vector<uint8_t> ExpectedKeystream(const AesKey& key, size_t blocks, uint64_t first = 0) {
   std::vector<uint8_t> counters(16 * blocks, 0);
   for (size_t i = 0; i < blocks; ++i) {
-    for (int b = 0; b < 8; ++b) counters[16 * i + 15 - b] = static_cast<uint8_t>(uint64_t{i} >> (8 * b));
+    const uint64_t low = first + i;
+    const uint64_t high = low < first ? 1 : 0;  // the carry out of the low 64 bits
+    for (int b = 0; b < 8; ++b) {
+      counters[16 * i + 15 - b] = static_cast<uint8_t>(low >> (8 * b));
+      counters[16 * i + 7 - b] = static_cast<uint8_t>(high >> (8 * b));
+    }
   }
   std::vector<uint8_t> out(counters.size());
   EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
@@ -295,6 +301,23 @@ TEST(AesCtrPrgTest, KnownAnswerRandomKeyLongStream) {
   std::vector<uint8_t> stream(16 * 300);
   prg.FillBytes(stream);
   EXPECT_EQ(stream, ExpectedKeystream(key, 300));
+}
+
+TEST(AesCtrPrgTest, StartsAtAnyBlockIncludingCarriesPastThe32And64BitBoundaries) {
+  const AesKey key = NewRandomKey();
+  AesCtrPrg whole(key);
+  std::vector<uint8_t> stream(16 * 40);
+  whole.FillBytes(stream);
+  AesCtrPrg later(key, 17);
+  std::vector<uint8_t> tail(16 * 23);
+  later.FillBytes(tail);
+  EXPECT_TRUE(std::equal(tail.begin(), tail.end(), stream.begin() + 16 * 17));
+  for (uint64_t first : {uint64_t{0xfffffffe}, ~uint64_t{0} - 1}) {
+    AesCtrPrg prg(key, first);
+    std::vector<uint8_t> out(16 * 4);
+    prg.FillBytes(out);
+    EXPECT_EQ(out, ExpectedKeystream(key, 4, first)) << "first block " << first;
+  }
 }
 
 TEST(AesCtrPrgTest, FillReadsTheKeystreamAsLittleEndianWords) {
