@@ -24,8 +24,11 @@ namespace mpcstats::core {
 
 class SecAggCoordinator {
  public:
-  // kUsage for a bad config.
-  static StatusOr<std::unique_ptr<SecAggCoordinator>> Create(SecAggConfig config);
+  // kUsage for a bad config. `sum_memory`: optional storage for the sum, allocated and touched
+  // before Start (the engine's zeroed totals, which the mesh protocols add into), so MaskedInput
+  // does not page-fault 8 bytes x M of fresh memory; its values are ignored.
+  static StatusOr<std::unique_ptr<SecAggCoordinator>> Create(SecAggConfig config,
+                                                             std::vector<uint64_t> sum_memory = {});
 
   SecAggRound round() const { return round_; }
 

@@ -12,7 +12,8 @@ StatusOr<CoordinatorState::Next> StartSecAgg(CoordinatorContext& ctx) {
                       .vector_length = start.vector_length(),
                       .chunk_values = start.chunk_values()};
   for (const auto& party : ctx.roster->parties) config.party_ids.push_back(party.id);
-  auto secagg = SecAggCoordinator::Create(std::move(config));
+  // The mesh protocols' totals, zeroed before Start, become the memory of the secagg sum.
+  auto secagg = SecAggCoordinator::Create(std::move(config), ctx.protocol.TakePayload());
   if (!secagg.ok()) return secagg.status();
   ctx.secagg = std::move(secagg).value();
   for (const auto& party : ctx.roster->parties) {
