@@ -260,8 +260,19 @@ awaitable<Status> Pump::Run(core::Engine& engine) {
         break;
       case Event::Kind::kLinksMade:
         linking = false;
-        for (auto& link : event->made.links) AddLink(std::move(link));
-        status = event->made.status.ok() ? engine.OnLinksReady() : event->made.status;
+        if (event->made.status.ok()) {
+          for (auto& link : event->made.links) AddLink(std::move(link));
+          status = engine.OnLinksReady();
+        } else {
+          std::set<std::string> made;
+          for (auto& link : event->made.links) {
+            made.insert(link->peer_id());
+            AddLink(std::move(link));
+          }
+          // Only peers that never came are for the engine to judge; any other failure ends the run.
+          status = event->made.status.code() == core::Code::kPeerMissing ? engine.OnLinksIncomplete(made, event->made.status)
+                                                                          : event->made.status;
+        }
         break;
     }
     if (!status.ok()) fail(status);

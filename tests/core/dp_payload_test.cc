@@ -12,34 +12,14 @@
 #include "common/core/noisy_result.h"
 #include "common/core/query.h"
 #include "common/core/synthetic_data.h"
+#include "tests/support/memory_ledger.h"
 
 namespace mpcstats::core {
 namespace {
 
 using nlohmann::json;
 
-class MemoryLedger final : public BudgetLedger {
- public:
-  StatusOr<BudgetState> Charge(const BudgetCharge& charge, std::optional<double> budget) override {
-    BudgetState state{.spent_nano = spent_[charge.party_id]};
-    if (budget) state.budget_nano = BudgetNanoRho(*budget);
-    const uint64_t cost = ChargeNanoRho(charge.rho);
-    if (state.budget_nano && state.spent_nano + cost > *state.budget_nano) {
-      return Status(Code::kInsufficientPrivacyBudget, charge.party_id + ": out of budget");
-    }
-    spent_[charge.party_id] += cost;
-    state.spent_nano += cost;
-    ++charges;
-    return state;
-  }
-  StatusOr<BudgetState> State(const std::string& party, std::optional<double>) override {
-    return BudgetState{.spent_nano = spent_[party]};
-  }
-  int charges = 0;
-
- private:
-  std::map<std::string, uint64_t> spent_;
-};
+using mpcstats::testing::MemoryLedger;
 
 Roster MakeRoster(json policy) {
   json r = {{"coordinator", {{"host", "127.0.0.1"}, {"port", 7000}}},
@@ -96,7 +76,7 @@ TEST(DpPayloadTest, NoisyTotalsAreWithinSixSigmaOfTheBoundedTruthAndMostDiffer) 
       truth[i] += (*exact)[i];
     }
   }
-  EXPECT_EQ(ledger.charges, 3);
+  EXPECT_EQ(ledger.charges(), 3u);
 
   size_t differ = 0;
   for (size_t i = 0; i < noisy.size(); ++i) {
@@ -174,7 +154,7 @@ TEST(DpPayloadTest, RefusalsComeBeforeAnythingLeaves) {
   auto refused = MakeDpPayload(HourPlan(0.6, paranoid), table, paranoid, 0, {.run_id = "d", .guaranteed_parties = 2},
                                random, &ledger);
   EXPECT_EQ(refused.status().code(), Code::kPolicyRefused);
-  EXPECT_EQ(ledger.charges, 1);
+  EXPECT_EQ(ledger.charges(), 1u);
 }
 
 }  // namespace

@@ -19,44 +19,14 @@
 #include "common/core/synthetic_data.h"
 #include "common/report/noisy_query_report.h"
 #include "tests/core/engine_harness.h"
+#include "tests/support/memory_ledger.h"
 
 namespace mpcstats::core::testing {
 namespace {
 
 using nlohmann::json;
 
-// Charges in memory, refusing as the SQLite ledger does (naming the party and what remains).
-class MemoryLedger final : public BudgetLedger {
- public:
-  StatusOr<BudgetState> Charge(const BudgetCharge& charge, std::optional<double> budget) override {
-    BudgetState state{.spent_nano = spent_[charge.party_id]};
-    if (budget) state.budget_nano = BudgetNanoRho(*budget);
-    if (runs_.count({charge.party_id, charge.run_id})) return state;
-    const uint64_t cost = ChargeNanoRho(charge.rho);
-    if (state.budget_nano && state.spent_nano + cost > *state.budget_nano) {
-      return Status(Code::kInsufficientPrivacyBudget,
-                    fmt::format("{}: the query needs rho {} but only {} of its privacy budget {} remains",
-                                charge.party_id, charge.rho, *state.remaining(), *budget));
-    }
-    spent_[charge.party_id] += cost;
-    runs_.insert({charge.party_id, charge.run_id});
-    state.spent_nano += cost;
-    return state;
-  }
-  StatusOr<BudgetState> State(const std::string& party, std::optional<double>) override {
-    return BudgetState{.spent_nano = spent_[party]};
-  }
-  size_t charges() const { return runs_.size(); }
-  std::set<std::string> run_ids() const {
-    std::set<std::string> ids;
-    for (const auto& [party, run] : runs_) ids.insert(run);
-    return ids;
-  }
-
- private:
-  std::map<std::string, uint64_t> spent_;
-  std::set<std::pair<std::string, std::string>> runs_;
-};
+using mpcstats::testing::MemoryLedger;
 
 Roster DpRoster(const json& default_policy, const std::map<int, json>& party_policies = {}) {
   json r = {{"coordinator", {{"host", "127.0.0.1"}, {"port", 7000}}}, {"policy", default_policy}};

@@ -380,6 +380,12 @@ TEST(EngineChecksTest, PatienceFollowsTheRound) {
   Engine& party = harness.engine("party1");
   ASSERT_TRUE(harness.StepUntil([&] { return coordinator.state_name() == "collecting partial sums"; }));
   EXPECT_EQ(coordinator.Patience(timeout), 2 * timeout + milliseconds(2000));
+  // Before Start a party keeps a margin over the coordinator's one-timeout wait for the last
+  // connection (secagg starts without an absent party; the mesh protocols name it).
+  ASSERT_EQ(party.state_name(), "waiting for Start");
+  EXPECT_EQ(party.Patience(timeout), timeout + milliseconds(2000));
+  ASSERT_TRUE(harness.StepUntil([&] { return party.state_name() != "waiting for Start"; }));
+  EXPECT_NE(party.state_name(), "waiting for the coordinator's verdict");
   EXPECT_EQ(party.Patience(timeout), timeout);
   ASSERT_TRUE(harness.StepUntil([&] { return party.state_name() == "waiting for the coordinator's verdict"; }));
   ASSERT_TRUE(harness.StepUntil([&] { return coordinator.Patience(timeout) == timeout; }));

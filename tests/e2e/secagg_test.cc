@@ -201,6 +201,51 @@ std::vector<KillCase> KillCases() {
 INSTANTIATE_TEST_SUITE_P(AfterEachRound, SecAggKillTest, ::testing::ValuesIn(KillCases()),
                          [](const ::testing::TestParamInfo<KillCase>& info) { return info.param.name; });
 
+// A party that never starts: the coordinator waits one timeout for it, then (T of the others
+// connected) runs without it; with fewer than T connected the run fails, naming the absent.
+Cluster::Options AbsentPartyOptions() {
+  Cluster::Options options = SecAggOptions();  // T = 4 of 5
+  options.timeout_seconds = 3;                 // the coordinator waits this long for the absent
+  return options;
+}
+
+// The coordinator and parties 1..started; the others never start. Waits for all of them.
+bool RunWithoutTheLastParties(Cluster& cluster, int started) {
+  cluster.StartCoordinator();
+  for (int p = 1; p <= started; ++p) cluster.StartParty(p);
+  return cluster.WaitAll();
+}
+
+TEST(SecAggE2eTest, APartyThatNeverConnectsDropsAtAdvertiseKeysAndTheResultIsExactOverTheOthers) {
+  Cluster cluster(AbsentPartyOptions());
+  ASSERT_TRUE(RunWithoutTheLastParties(cluster, 4)) << cluster.Describe();
+  for (const std::string& name : cluster.process_names()) {
+    ASSERT_EQ(cluster.exit_code(name), 0) << name << "\n" << cluster.Describe();
+  }
+  EXPECT_TRUE(HasLine(cluster.Log("coordinator"), "party5 did not connect", "the run goes on without them"))
+      << cluster.Describe();
+  std::optional<json> run = cluster.RunJson();
+  ASSERT_TRUE(run.has_value()) << cluster.Describe();
+  EXPECT_EQ((*run)["dropped_parties"], (json{{"party5", "advertise_keys"}}));
+  ExpectExactOver(cluster, *run, {1, 2, 3, 4});
+  ExpectResultsDelivered(cluster, *run, {1, 2, 3, 4});
+}
+
+TEST(SecAggE2eTest, FewerThanTConnectedFailsNamingTheAbsentAndPublishesNothing) {
+  Cluster cluster(AbsentPartyOptions());
+  ASSERT_TRUE(RunWithoutTheLastParties(cluster, 3)) << cluster.Describe();
+  EXPECT_EQ(cluster.exit_code("coordinator"), 1) << cluster.Describe();
+  EXPECT_TRUE(HasLine(cluster.Log("coordinator"), "PEER_MISSING", "party4")) << cluster.Describe();
+  EXPECT_TRUE(HasLine(cluster.Log("coordinator"), "PEER_MISSING", "party5")) << cluster.Describe();
+  EXPECT_FALSE(cluster.RunJson().has_value());
+  for (int p = 1; p <= 3; ++p) {
+    EXPECT_EQ(cluster.exit_code(Cluster::PartyId(p)), 1) << cluster.Describe();
+    // The coordinator's Abort (naming the absent) arrives before the party's own wait for Start ends.
+    EXPECT_TRUE(HasLine(cluster.Log(Cluster::PartyId(p)), "PEER_MISSING", "party4")) << cluster.Describe();
+    EXPECT_FALSE(std::filesystem::exists(cluster.out_dir(Cluster::PartyId(p)) / "result.json"));
+  }
+}
+
 TEST(SecAggE2eTest, TooManyDroppedAbortsWithNotEnoughPartiesAndPublishesNothing) {
   Cluster cluster(SecAggOptions());  // T = 4 of 5
   StartWithFaults(cluster, {{1, "exit-after-advertise-keys"}, {4, "exit-after-advertise-keys"}});

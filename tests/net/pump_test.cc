@@ -35,6 +35,7 @@ class OneLinkEngine final : public core::Engine {
     ready_ = true;
     return Status::Ok();
   }
+  Status OnLinksIncomplete(const std::set<std::string>&, const Status& cause) override { return cause; }
   core::Pending pending() const override { return ready_ && !sent_ ? core::Pending::kWhenQueued : core::Pending::kNothing; }
   Status EmitNext() override {
     sent_ = true;

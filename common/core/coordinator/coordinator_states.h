@@ -12,6 +12,9 @@ class Announce final : public CoordinatorState {
  public:
   std::string_view name() const override { return "admitting the parties"; }
   StatusOr<Next> OnLinksReady(CoordinatorContext& ctx) override;
+  // Secagg only: with at least T parties connected at the deadline, the run starts without the
+  // others (they drop at AdvertiseKeys). The mesh protocols need everyone.
+  StatusOr<Next> OnLinksIncomplete(CoordinatorContext& ctx, const Status& cause) override;
 };
 
 // Every party's partial sum, then its Metrics; Done once all are in and the totals verified.
@@ -32,7 +35,8 @@ class Collect final : public CoordinatorState {
 
 // ---- protocol secagg (secagg_*.cc)
 
-// Every party is linked: the SecAggCoordinator is made and Start (with the threshold) goes out.
+// Every party is linked, or at least T by the deadline (the others drop at AdvertiseKeys): the
+// SecAggCoordinator is made and Start (with the threshold) goes to the linked parties.
 StatusOr<CoordinatorState::Next> StartSecAgg(CoordinatorContext& ctx);
 
 // What every secagg round shares. A party that leaves (link lost, Abort) or misbehaves (its

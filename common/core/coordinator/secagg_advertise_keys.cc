@@ -17,6 +17,10 @@ StatusOr<CoordinatorState::Next> StartSecAgg(CoordinatorContext& ctx) {
   if (!secagg.ok()) return secagg.status();
   ctx.secagg = std::move(secagg).value();
   for (const auto& party : ctx.roster->parties) {
+    if (ctx.linked.count(party.id) == 0) {  // never connected: dropped before AdvertiseKeys
+      ctx.secagg->OnPartyGone(party.id);
+      continue;
+    }
     wire::Envelope message;
     *message.mutable_start() = start;
     ctx.Send(party.id, std::move(message));

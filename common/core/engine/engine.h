@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,6 +54,9 @@ class Engine {
   // Links wanted now (taken once), and the call that says they are up.
   virtual std::optional<LinkRequest> TakeLinkRequest() = 0;
   [[nodiscard]] virtual Status OnLinksReady() = 0;
+  // The deadline passed before every link asked for was up: those to `made` are, `cause`
+  // (kPeerMissing) names the others. The state decides whether the run can go on without them.
+  [[nodiscard]] virtual Status OnLinksIncomplete(const std::set<std::string>& made, const Status& cause) = 0;
 
   virtual Pending pending() const = 0;
   [[nodiscard]] virtual Status EmitNext() = 0;

@@ -122,6 +122,18 @@ class EngineBase : public Engine {
     return Status::Ok();
   }
 
+  Status OnLinksIncomplete(const std::set<std::string>& made, const Status& cause) override {
+    for (const auto& peer : context_.linking) {
+      if (made.count(peer)) context_.linked.insert(peer);
+    }
+    context_.linking.clear();
+    if (state_->terminal()) return Status::Ok();
+    auto next = state_->OnLinksIncomplete(context_, cause);
+    if (!next.ok()) return next.status();
+    Transition(std::move(next).value());
+    return Status::Ok();
+  }
+
   Pending pending() const override { return state_->terminal() ? Pending::kNothing : state_->pending(context_); }
 
   Status EmitNext() override {

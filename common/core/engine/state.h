@@ -45,6 +45,8 @@ class State {
   virtual StatusOr<Next> OnLinksReady(Context&) {
     return Status(Code::kInternal, fmt::format("links reported ready while {}", name()));
   }
+  // Some links did not come up by the deadline (`cause` names the peers). Default: the run fails.
+  virtual StatusOr<Next> OnLinksIncomplete(Context&, const Status& cause) { return cause; }
   virtual Pending pending(const Context&) const { return Pending::kNothing; }
   virtual StatusOr<Next> EmitNext(Context&) {
     return Status(Code::kInternal, fmt::format("nothing to send while {}", name()));

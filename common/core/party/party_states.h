@@ -16,6 +16,11 @@ class AwaitStart final : public PartyState {
   StatusOr<Next> OnLinksReady(PartyContext& ctx) override;
   StatusOr<Next> Handle(PartyContext& ctx, const std::string& sender, const wire::Envelope& message) override;
   Status OnDeadline(PartyContext& ctx) override;
+  // The coordinator waits one timeout for the last party to connect and then starts (secagg,
+  // without it) or names it: wait a margin longer, so its Start or Abort arrives before we give up.
+  std::chrono::milliseconds Patience(const PartyContext&, std::chrono::milliseconds timeout) const override {
+    return timeout + std::min(timeout, std::chrono::milliseconds(2000));
+  }
 };
 
 // Shares both ways with every peer. Shares may arrive before our own links are all up.
