@@ -275,7 +275,7 @@ int main(int argc, char** argv) {
   app.add_option("--listen", flags.listen, "local address to accept peer connections on");
   app.add_option("--inject-fault", flags.inject_fault,
                  "testing only: misbehave (short-share, second-partial-sum, exit-after-partial-sum, "
-                 "stall-before-partial-sum; secagg: exit-after-advertise-keys, exit-after-share-keys, "
+                 "stall-before-partial-sum (secagg: before the masked input); secagg: exit-after-advertise-keys, exit-after-share-keys, "
                  "exit-after-masked-input)")
       ->check(CLI::IsMember({"short-share", "second-partial-sum", "exit-after-partial-sum",
                              "stall-before-partial-sum", "exit-after-advertise-keys", "exit-after-share-keys",

@@ -44,13 +44,18 @@ class SeparateHosts {
   NetnsTopology& topology() { return topology_; }
   const std::vector<PlainStats>& expected() const { return expected_; }
 
-  // Roster and data; throws on a setup failure.
-  void Prepare() {
+  // Roster and data; throws on a setup failure. Without party endpoints (secagg) only the
+  // coordinator has an address and port: the parties dial out and listen on nothing.
+  void Prepare(bool party_endpoints = true) {
     json roster = {{"coordinator", {{"host", topology_.ip("coordinator")}, {"port", kPort}}},
                    {"parties", json::array()}};
     for (int p = 1; p <= kParties; ++p) {
       const std::string id = Cluster::PartyId(p);
-      roster["parties"].push_back({{"id", id}, {"host", topology_.ip(id)}, {"port", kPort + p}});
+      if (party_endpoints) {
+        roster["parties"].push_back({{"id", id}, {"host", topology_.ip(id)}, {"port", kPort + p}});
+      } else {
+        roster["parties"].push_back({{"id", id}});
+      }
     }
     roster_ = cluster_.WriteFile("roster.separate-hosts.json", roster.dump(2));
     std::mt19937 rng(4242);
@@ -62,10 +67,11 @@ class SeparateHosts {
     }
   }
 
-  void StartCoordinator(const std::string& protocol = "") {
+  void StartCoordinator(const std::string& protocol = "", const std::vector<std::string>& extra = {}) {
     std::vector<std::string> argv = {MPCSTATS_COORDINATOR_BIN, "--out", cluster_.out_dir("coordinator").string()};
     AddCommon(argv, "coordinator");
     if (!protocol.empty()) argv.insert(argv.end(), {"--protocol", protocol});
+    argv.insert(argv.end(), extra.begin(), extra.end());
     cluster_.StartCustom("coordinator", topology_.Exec("coordinator", argv));
   }
 
@@ -135,7 +141,7 @@ class SeparateHostsProtocolTest : public ::testing::TestWithParam<std::string> {
 TEST_P(SeparateHostsProtocolTest, ExactTotalsAcrossNamespaces) {
   SeparateHosts hosts(10);
   SKIP_WITHOUT_NAMESPACES(hosts);
-  hosts.Prepare();
+  hosts.Prepare(/*party_endpoints=*/GetParam() != "secagg");
   hosts.StartCoordinator(GetParam());
   for (int p = 1; p <= kParties; ++p) hosts.StartParty(p);
   ExpectExactTotals(hosts);
@@ -147,7 +153,7 @@ TEST_P(SeparateHostsProtocolTest, ExactTotalsAcrossNamespaces) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Protocols, SeparateHostsProtocolTest, ::testing::Values("seeded", "full"),
+INSTANTIATE_TEST_SUITE_P(Protocols, SeparateHostsProtocolTest, ::testing::Values("seeded", "full", "secagg"),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 TEST(SeparateHostsTest, PartyLinkDownAfterItsSharesFailsTheOthersWithinOneTimeout) {
@@ -168,6 +174,39 @@ TEST(SeparateHostsTest, PartyLinkDownAfterItsSharesFailsTheOthersWithinOneTimeou
   const auto cut_at = Clock::now();
   ExpectOthersNameCulprit(cluster, {"coordinator", "party2", "party3"}, "party1", cut_at);
   cluster.process("party1").KillAndReap();
+}
+
+TEST(SeparateHostsTest, SecAggPartyLinkDownAfterShareKeysDropsItAndTheOthersGetTheExactSum) {
+  // Secure aggregation survives what the mesh protocols cannot: party3 stops after ShareKeys and
+  // its link goes silently down. The coordinator closes MaskedInput one timeout later without it,
+  // rebuilds its mask key from the survivors' shares, and party1 and party2 (T = 2 of 3) get the
+  // exact sum over the two of them.
+  SeparateHosts hosts(5);
+  SKIP_WITHOUT_NAMESPACES(hosts);
+  hosts.Prepare(/*party_endpoints=*/false);
+  Cluster& cluster = hosts.cluster();
+  hosts.StartCoordinator("secagg", {"--threshold", "2"});
+  hosts.StartParty(1);
+  hosts.StartParty(2);
+  hosts.StartParty(3, "stall-before-partial-sum");
+  ASSERT_TRUE(WaitForLogLine(cluster, "party3", "stall-before-partial-sum: sending nothing more", "", 10s))
+      << cluster.Describe();
+  ASSERT_EQ(hosts.topology().CutLink("party3"), "");
+  ASSERT_TRUE(cluster.WaitAll({"coordinator", "party1", "party2"})) << cluster.Describe();
+  for (const char* name : {"coordinator", "party1", "party2"}) {
+    EXPECT_EQ(cluster.exit_code(name), 0) << name << "\n" << cluster.Describe();
+  }
+  std::optional<json> run = cluster.RunJson();
+  ASSERT_TRUE(run.has_value()) << cluster.Describe();
+  EXPECT_EQ((*run)["included_parties"], (json{"party1", "party2"}));
+  EXPECT_EQ((*run)["dropped_parties"], (json{{"party3", "masked_input"}}));
+  const PlainStats truth = SumStats({hosts.expected()[0], hosts.expected()[1]});
+  EXPECT_EQ((*run)["total_users"].get<uint64_t>(), truth.users);
+  for (const std::string& c : DefaultCategories()) {
+    EXPECT_EQ((*run)["total_visits"][c].get<uint64_t>(), truth.visits.at(c)) << c;
+  }
+  EXPECT_FALSE(fs::exists(cluster.out_dir("party3") / "result.json"));
+  cluster.process("party3").KillAndReap();
 }
 
 TEST(SeparateHostsTest, CoordinatorLinkDownMidRunFailsEveryPartyWithinOneTimeout) {

@@ -53,7 +53,8 @@ void FaultOutbox::Send(const std::string& to, wire::Envelope message) {
       if (message.has_masked_input()) return Crash();
       break;
     case Fault::kStallBeforePartialSum:
-      if (message.has_partial_sum() || message.has_metrics()) {
+      // secagg: the masked input is the partial sum; the party stalls after ShareKeys.
+      if (message.has_partial_sum() || message.has_masked_input() || message.has_metrics()) {
         if (!stalling_ && stalled_) stalled_();
         stalling_ = true;
         return;

@@ -6,8 +6,9 @@
 //   kExitAfterPartialSum  the whole partial sum is written, then `crash` runs instead of the
 //                      Metrics (the process: std::_Exit, no Abort, no cleanup); nothing more is
 //                      sent
-//   kStallBeforePartialSum  after the shares nothing more goes out (no PartialSum, no Metrics):
-//                      what the others see of a party whose link dies at that point
+//   kStallBeforePartialSum  after the shares nothing more goes out (no PartialSum, no Metrics;
+//                      secagg: no MaskedInput after ShareKeys): what the others see of a party
+//                      whose link dies at that point
 // Secagg (the party dies between rounds; what it sent before has arrived, so the coordinator
 // sees it drop at the next round):
 //   kExitAfterAdvertiseKeys  `crash` runs instead of sending the ShareKeysResponse
