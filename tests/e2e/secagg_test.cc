@@ -222,7 +222,7 @@ TEST(SecAggE2eTest, APartyThatNeverConnectsDropsAtAdvertiseKeysAndTheResultIsExa
   for (const std::string& name : cluster.process_names()) {
     ASSERT_EQ(cluster.exit_code(name), 0) << name << "\n" << cluster.Describe();
   }
-  EXPECT_TRUE(HasLine(cluster.Log("coordinator"), "party5 did not connect", "the run goes on without them"))
+  EXPECT_TRUE(HasLine(cluster.Log("coordinator"), "PEER_MISSING: party5 did not connect", "the run goes on without them"))
       << cluster.Describe();
   std::optional<json> run = cluster.RunJson();
   ASSERT_TRUE(run.has_value()) << cluster.Describe();

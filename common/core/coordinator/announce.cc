@@ -24,7 +24,7 @@ StatusOr<CoordinatorState::Next> Announce::OnLinksReady(CoordinatorContext& ctx)
 StatusOr<CoordinatorState::Next> Announce::OnLinksIncomplete(CoordinatorContext& ctx, const Status& cause) {
   const size_t connected = ctx.linked.size();
   if (ctx.parameters.protocol != ProtocolKind::kSecAgg || connected < ctx.parameters.threshold) return cause;
-  ctx.Warn("{}; the run goes on without them ({} of {} parties connected, threshold {})", cause.message(), connected,
+  ctx.Warn("{}; the run goes on without them ({} of {} parties connected, threshold {})", cause.ToString(), connected,
            ctx.roster->num_parties(), ctx.parameters.threshold);
   return StartSecAgg(ctx);  // which ends the connect phase
 }
