@@ -62,7 +62,7 @@ void MaskExpander::Apply(std::span<uint64_t> values) {
 void MaskExpander::ApplyInParallel(std::span<uint64_t> values, unsigned threads) {
   const size_t parts = std::clamp<size_t>(values.size() / kMinValuesPerThread, 1, std::max(threads, 1u));
   if (parts == 1) return Apply(values);
-  // Even part sizes keep every part but the first starting on a CTR block boundary.
+  // Even part sizes (PrgAt handles any offset, odd ones by skipping half a block).
   const size_t part = (values.size() / parts + 1) & ~size_t{1};
   std::vector<std::thread> workers;
   workers.reserve(parts - 1);

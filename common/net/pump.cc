@@ -260,18 +260,17 @@ awaitable<Status> Pump::Run(core::Engine& engine) {
         break;
       case Event::Kind::kLinksMade:
         linking = false;
-        if (event->made.status.ok()) {
-          for (auto& link : event->made.links) AddLink(std::move(link));
-          status = engine.OnLinksReady();
-        } else {
+        {
           std::set<std::string> made;
           for (auto& link : event->made.links) {
             made.insert(link->peer_id());
             AddLink(std::move(link));
           }
-          // Only peers that never came are for the engine to judge; any other failure ends the run.
-          status = event->made.status.code() == core::Code::kPeerMissing ? engine.OnLinksIncomplete(made, event->made.status)
-                                                                          : event->made.status;
+          // Peers that never came are for the engine to judge; any other failure ends the run.
+          const Status& made_status = event->made.status;
+          status = made_status.ok() ? engine.OnLinksReady()
+                   : made_status.code() == Code::kPeerMissing ? engine.OnLinksIncomplete(made, made_status)
+                                                                     : made_status;
         }
         break;
     }
