@@ -27,19 +27,29 @@ std::string OneLine(std::string_view text) {
 
 bool Contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
 
+// PQconninfoParse's result, freed with it; nullptr options when the string does not parse (its
+// error message may quote the string, password included, so it is dropped unread).
 struct ConninfoOptions {
-  PQconninfoOption* options = nullptr;
-  ~ConninfoOptions() {
-    if (options != nullptr) PQconninfoFree(options);
+  ConninfoOptions(const LibPq& pq, const std::string& conninfo) : pq(pq) {
+    char* error = nullptr;
+    options = pq.conninfo_parse(conninfo.c_str(), &error);
+    if (error != nullptr) pq.freemem(error);
   }
+  ~ConninfoOptions() {
+    if (options != nullptr) pq.conninfo_free(options);
+  }
+  ConninfoOptions(const ConninfoOptions&) = delete;
+  ConninfoOptions& operator=(const ConninfoOptions&) = delete;
+  const LibPq& pq;
+  PQconninfoOption* options = nullptr;
 };
 
 }  // namespace
 
 std::string MaskedConninfo(const std::string& conninfo) {
-  char* error = nullptr;
-  ConninfoOptions parsed{PQconninfoParse(conninfo.c_str(), &error)};
-  if (error != nullptr) PQfreemem(error);
+  auto pq = SystemLibPq();
+  if (!pq.ok()) return "(libpq unavailable)";
+  const ConninfoOptions parsed(**pq, conninfo);
   if (parsed.options == nullptr) return "(invalid connection string)";
   std::string out;
   for (PQconninfoOption* o = parsed.options; o->keyword != nullptr; ++o) {
@@ -51,9 +61,9 @@ std::string MaskedConninfo(const std::string& conninfo) {
 }
 
 bool ConninfoHasPassword(const std::string& conninfo) {
-  char* error = nullptr;
-  ConninfoOptions parsed{PQconninfoParse(conninfo.c_str(), &error)};
-  if (error != nullptr) PQfreemem(error);
+  auto pq = SystemLibPq();
+  if (!pq.ok()) return false;
+  const ConninfoOptions parsed(**pq, conninfo);
   if (parsed.options == nullptr) return false;
   for (PQconninfoOption* o = parsed.options; o->keyword != nullptr; ++o) {
     if (std::string_view(o->keyword) == "password" && o->val != nullptr && *o->val != '\0') return true;
@@ -62,18 +72,18 @@ bool ConninfoHasPassword(const std::string& conninfo) {
 }
 
 core::StatusOr<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& conninfo) {
+  auto loaded = SystemLibPq();
+  if (!loaded.ok()) return loaded.status();
+  const LibPq& pq = **loaded;
   const std::string where = "postgres (" + MaskedConninfo(conninfo) + ")";
-  char* error = nullptr;
-  ConninfoOptions parsed{PQconninfoParse(conninfo.c_str(), &error)};
-  if (error != nullptr) PQfreemem(error);  // may quote the string, password included
-  if (parsed.options == nullptr) {
+  if (ConninfoOptions(pq, conninfo).options == nullptr) {
     return Status(Code::kUsage, "--pg: not a valid libpq connection string or URI");
   }
-  PGconn* conn = PQconnectdb(conninfo.c_str());
+  PGconn* conn = pq.connectdb(conninfo.c_str());
   if (conn == nullptr) return Status(Code::kInternal, "libpq could not allocate a connection");
-  if (PQstatus(conn) != CONNECTION_OK) {
-    const std::string message = OneLine(PQerrorMessage(conn));
-    PQfinish(conn);
+  if (pq.status(conn) != CONNECTION_OK) {
+    const std::string message = OneLine(pq.error_message(conn));
+    pq.finish(conn);
     // libpq gives no SQLSTATE for a failed connection; the server's wording tells them apart.
     const bool auth = Contains(message, "authentication failed") || Contains(message, "no password supplied") ||
                       Contains(message, "password authentication") || Contains(message, "SCRAM");
@@ -85,16 +95,16 @@ core::StatusOr<std::unique_ptr<PgConnection>> PgConnection::Open(const std::stri
                                       : "cannot reach the server";
     return Status(Code::kBadInput, fmt::format("{}: {}: {}", where, what, message));
   }
-  return std::unique_ptr<PgConnection>(new PgConnection(conn));
+  return std::unique_ptr<PgConnection>(new PgConnection(pq, conn));
 }
 
-PgConnection::~PgConnection() { PQfinish(conn_); }
+PgConnection::~PgConnection() { pq_.finish(conn_); }
 
 Status PgConnection::ResultError(const PGresult* result) const {
-  const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
-  const char* primary = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
+  const char* state = pq_.result_error_field(result, PG_DIAG_SQLSTATE);
+  const char* primary = pq_.result_error_field(result, PG_DIAG_MESSAGE_PRIMARY);
   const std::string sqlstate = state != nullptr ? state : "";
-  const std::string message = OneLine(primary != nullptr ? primary : PQerrorMessage(conn_));
+  const std::string message = OneLine(primary != nullptr ? primary : pq_.error_message(conn_));
   std::string what = "query failed";
   if (sqlstate == "42P01") what = "missing table";
   else if (sqlstate == "42703") what = "missing column";
@@ -109,44 +119,44 @@ core::StatusOr<PgResult> PgConnection::Exec(const core::PgStatement& statement) 
   std::vector<const char*> values;
   values.reserve(statement.params.size());
   for (const std::string& p : statement.params) values.push_back(p.c_str());
-  PgResult result(PQexecParams(conn_, statement.sql.c_str(), static_cast<int>(values.size()), nullptr,
+  PgResult result(pq_, pq_.exec_params(conn_, statement.sql.c_str(), static_cast<int>(values.size()), nullptr,
                                values.data(), nullptr, nullptr, 0));
-  const ExecStatusType status = PQresultStatus(result.get());
+  const ExecStatusType status = pq_.result_status(result.get());
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) return ResultError(result.get());
   return result;
 }
 
 core::Status PgConnection::CopyOut(const std::string& sql, const std::function<bool(std::string_view)>& sink) {
   {
-    PGresult* started = PQexec(conn_, sql.c_str());
-    const bool ok = started != nullptr && PQresultStatus(started) == PGRES_COPY_OUT;
+    PGresult* started = pq_.exec(conn_, sql.c_str());
+    const bool ok = started != nullptr && pq_.result_status(started) == PGRES_COPY_OUT;
     Status error = ok ? Status::Ok() : ResultError(started);
-    PQclear(started);
+    pq_.clear(started);
     if (!ok) return error;
   }
   bool stopped = false;
   for (;;) {
     char* row = nullptr;
-    const int n = PQgetCopyData(conn_, &row, 0);
+    const int n = pq_.get_copy_data(conn_, &row, 0);
     if (n == -1) break;  // done
-    if (n == -2) return Status(Code::kBadInput, "connection lost: " + OneLine(PQerrorMessage(conn_)));
+    if (n == -2) return Status(Code::kBadInput, "connection lost: " + OneLine(pq_.error_message(conn_)));
     if (!stopped && !sink(std::string_view(row, static_cast<size_t>(n)))) stopped = true;
-    PQfreemem(row);
+    pq_.freemem(row);
     if (stopped) break;  // the connection is left mid-COPY: the party stops with the reader's error
   }
   if (stopped) return Status(Code::kAborted, "stopped by the reader");
-  PGresult* last = PQgetResult(conn_);
-  Status status = PQresultStatus(last) == PGRES_COMMAND_OK ? Status::Ok() : ResultError(last);
-  PQclear(last);
-  while ((last = PQgetResult(conn_)) != nullptr) PQclear(last);
+  PGresult* last = pq_.get_result(conn_);
+  Status status = pq_.result_status(last) == PGRES_COMMAND_OK ? Status::Ok() : ResultError(last);
+  pq_.clear(last);
+  while ((last = pq_.get_result(conn_)) != nullptr) pq_.clear(last);
   return status;
 }
 
 core::StatusOr<std::string> PgConnection::QuoteIdentifier(std::string_view name) {
-  char* quoted = PQescapeIdentifier(conn_, name.data(), name.size());
-  if (quoted == nullptr) return Status(Code::kBadInput, "--pg-table: " + OneLine(PQerrorMessage(conn_)));
+  char* quoted = pq_.escape_identifier(conn_, name.data(), name.size());
+  if (quoted == nullptr) return Status(Code::kBadInput, "--pg-table: " + OneLine(pq_.error_message(conn_)));
   std::string out(quoted);
-  PQfreemem(quoted);
+  pq_.freemem(quoted);
   return out;
 }
 

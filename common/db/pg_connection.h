@@ -3,8 +3,6 @@
 // column, permission denied); passwords never appear in anything it returns.
 #pragma once
 
-#include <libpq-fe.h>
-
 #include <functional>
 #include <memory>
 #include <string>
@@ -13,36 +11,41 @@
 
 #include "common/core/pg_sql.h"
 #include "common/core/status.h"
+#include "common/db/libpq_library.h"
 
 namespace mpcstats::db {
 
 // The connection string for logs: every keyword libpq would use, the password as "***".
-// An unparsable string gives "(invalid connection string)" (libpq's message may quote it).
+// An unparsable string gives "(invalid connection string)" (libpq's message may quote it), and
+// "(libpq unavailable)" when libpq cannot be loaded.
 std::string MaskedConninfo(const std::string& conninfo);
-// True if the connection string (key=value or URI) carries a password itself.
+// True if the connection string (key=value or URI) carries a password itself (false when libpq
+// cannot be loaded: PgConnection::Open then reports why).
 bool ConninfoHasPassword(const std::string& conninfo);
 
 class PgResult {
  public:
-  explicit PgResult(PGresult* result) : result_(result, &PQclear) {}
-  int rows() const { return PQntuples(result_.get()); }
-  int columns() const { return PQnfields(result_.get()); }
+  PgResult(const LibPq& pq, PGresult* result) : pq_(&pq), result_(result, pq.clear) {}
+  int rows() const { return pq_->ntuples(result_.get()); }
+  int columns() const { return pq_->nfields(result_.get()); }
   std::string_view value(int row, int column) const {
-    return {PQgetvalue(result_.get(), row, column), static_cast<size_t>(PQgetlength(result_.get(), row, column))};
+    return {pq_->getvalue(result_.get(), row, column),
+            static_cast<size_t>(pq_->getlength(result_.get(), row, column))};
   }
-  bool is_null(int row, int column) const { return PQgetisnull(result_.get(), row, column) != 0; }
-  std::string_view column_name(int column) const { return PQfname(result_.get(), column); }
-  Oid column_type(int column) const { return PQftype(result_.get(), column); }
+  bool is_null(int row, int column) const { return pq_->getisnull(result_.get(), row, column) != 0; }
+  std::string_view column_name(int column) const { return pq_->fname(result_.get(), column); }
+  Oid column_type(int column) const { return pq_->ftype(result_.get(), column); }
   const PGresult* get() const { return result_.get(); }
 
  private:
+  const LibPq* pq_;
   std::unique_ptr<PGresult, void (*)(PGresult*)> result_;
 };
 
 class PgConnection {
  public:
-  // Connects; kBadInput "postgres (CONNINFO masked): cannot reach the server: ..." or
-  // "...: authentication failed: ...".
+  // Loads libpq and connects; kBadInput "--pg: cannot load libpq ...",
+  // "postgres (CONNINFO masked): cannot reach the server: ..." or "...: authentication failed: ...".
   static core::StatusOr<std::unique_ptr<PgConnection>> Open(const std::string& conninfo);
   ~PgConnection();
   PgConnection(const PgConnection&) = delete;
@@ -58,9 +61,10 @@ class PgConnection {
   core::StatusOr<std::string> QuoteIdentifier(std::string_view name);
 
  private:
-  explicit PgConnection(PGconn* conn) : conn_(conn) {}
+  PgConnection(const LibPq& pq, PGconn* conn) : pq_(pq), conn_(conn) {}
   core::Status ResultError(const PGresult* result) const;
 
+  const LibPq& pq_;
   PGconn* conn_;
 };
 

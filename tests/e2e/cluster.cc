@@ -183,6 +183,15 @@ std::vector<uint16_t> ListeningPortsOf(pid_t pid) {
   return ports;
 }
 
+bool MapsFile(pid_t pid, std::string_view name) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/maps");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.find(name) != std::string::npos) return true;
+  }
+  return false;
+}
+
 bool IsListening(uint16_t port) {
   char wanted[8];
   std::snprintf(wanted, sizeof(wanted), ":%04X", port);

@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tests/e2e/process.h"
@@ -181,6 +182,9 @@ bool HasEstablishedConnection(pid_t pid, uint16_t remote_port);
 // The TCP ports process `pid` listens on (its socket inodes matched against /proc/net/tcp and
 // tcp6 in LISTEN state).
 std::vector<uint16_t> ListeningPortsOf(pid_t pid);
+
+// True if a file whose path contains `name` is mapped into process `pid` (/proc/PID/maps).
+bool MapsFile(pid_t pid, std::string_view name);
 
 // True if some socket is in LISTEN state on this TCP port (reads /proc/net/tcp and tcp6, so it
 // does not disturb the listener the way a probing connection would).

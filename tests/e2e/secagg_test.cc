@@ -88,7 +88,8 @@ void ExpectResultsDelivered(const Cluster& cluster, const json& run, const std::
 TEST(SecAggE2eTest, DefaultRunIsExactPartiesListenOnNothingAndAllGetTheResult) {
   Cluster cluster(SecAggOptions());
   cluster.StartAll();
-  // While the run lasts: no party ever listens; each holds its coordinator connection.
+  // While the run lasts: no party ever listens; each holds its coordinator connection and has not
+  // loaded libpq.
   int connected_samples = 0;
   for (auto until = std::chrono::steady_clock::now() + cluster.cap(); std::chrono::steady_clock::now() < until;) {
     bool running = false;
@@ -98,7 +99,11 @@ TEST(SecAggE2eTest, DefaultRunIsExactPartiesListenOnNothingAndAllGetTheResult) {
       if (party.finished()) continue;
       running = true;
       EXPECT_EQ(ListeningPortsOf(party.pid()), std::vector<uint16_t>{}) << "party" << p << " listens";
-      if (HasEstablishedConnection(party.pid(), cluster.coordinator_port())) ++connected_samples;
+      if (HasEstablishedConnection(party.pid(), cluster.coordinator_port())) {
+        ++connected_samples;
+        // libpq is opened only for --pg (it was a third of every party's start-up).
+        EXPECT_FALSE(MapsFile(party.pid(), "libpq.so")) << "party" << p << " mapped libpq without --pg";
+      }
     }
     if (!running) break;
     std::this_thread::sleep_for(5ms);

@@ -182,5 +182,23 @@ TEST(PgConninfoTest, PasswordsAreMaskedAndDetectedInBothForms) {
   EXPECT_EQ(db::MaskedConninfo("host='unterminated password=s3cret"), "(invalid connection string)");
 }
 
+TEST(LibPqLibraryTest, OpensTheSystemLibpqAndNamesWhyAnotherLibraryIsRefused) {
+  auto system = db::SystemLibPq();
+  ASSERT_TRUE(system.ok()) << system.status().message();
+  EXPECT_NE((*system)->connectdb, nullptr);
+  EXPECT_EQ(*db::SystemLibPq(), *system);  // opened once
+
+  auto absent = db::OpenLibPq("libmpcstats-no-such-library.so.9");
+  ASSERT_FALSE(absent.ok());
+  EXPECT_EQ(absent.status().code(), core::Code::kBadInput);
+  EXPECT_EQ(absent.status().message().rfind("--pg: cannot load libpq (libmpcstats-no-such-library.so.9): ", 0), 0u)
+      << absent.status().message();
+
+  // A real library that is not libpq: the first function it lacks is named.
+  auto not_libpq = db::OpenLibPq("libc.so.6");
+  ASSERT_FALSE(not_libpq.ok());
+  EXPECT_EQ(not_libpq.status().message(), "--pg: cannot load libpq (libc.so.6): it has no function PQconnectdb");
+}
+
 }  // namespace
 }  // namespace mpcstats::pgtest
