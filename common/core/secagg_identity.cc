@@ -12,6 +12,8 @@
 #include <memory>
 #include <optional>
 
+#include "common/core/ec_certificate_context.h"
+
 namespace mpcstats::core {
 namespace {
 
@@ -32,15 +34,28 @@ StatusOr<X509Ptr> ParsePem(std::string_view pem) {
   return cert;
 }
 
-StatusOr<X509Ptr> ParseDer(std::span<const uint8_t> der) {
+// Parses into a certificate of library context `context` (nullptr: the default one).
+StatusOr<X509Ptr> ParseDer(std::span<const uint8_t> der, OSSL_LIB_CTX* context) {
   if (der.size() > static_cast<size_t>(LONG_MAX)) return Status(Code::kCertUntrusted, "certificate too large");
+  X509* raw = X509_new_ex(context, nullptr);
+  if (raw == nullptr) return Status(Code::kInternal, "OpenSSL X509_new_ex failed");
   const unsigned char* p = der.data();
-  X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  // Reuses `raw`, so the certificate keeps its context; on failure OpenSSL frees it and nulls it.
+  X509Ptr cert(d2i_X509(&raw, &p, static_cast<long>(der.size())) != nullptr ? raw : nullptr);
   if (!cert || p != der.data() + der.size()) {  // trailing bytes are refused too
     ERR_clear_error();
     return Status(Code::kCertUntrusted, "certificate is not one DER X.509 certificate");
   }
   return cert;
+}
+
+// A peer's certificate, parsed in the fast EC context (ec_certificate_context.h); one whose key is
+// of another kind is parsed again in the default context, which decodes every kind.
+StatusOr<X509Ptr> ParsePeerDer(std::span<const uint8_t> der) {
+  auto cert = ParseDer(der, EcCertificateContext());
+  if (!cert.ok() || X509_get0_pubkey(cert->get()) != nullptr) return cert;
+  ERR_clear_error();
+  return ParseDer(der, nullptr);
 }
 
 // The subject's single CN, or nullopt (absent, repeated, or not plain text).
@@ -84,7 +99,7 @@ CaCertificateVerifier::~CaCertificateVerifier() { X509_STORE_free(static_cast<X5
 StatusOr<PkeyPtr> CaCertificateVerifier::Verify(std::span<const uint8_t> certificate_der,
                                                 std::string_view expected_id) const {
   const std::string who(expected_id);
-  auto cert = ParseDer(certificate_der);
+  auto cert = ParsePeerDer(certificate_der);
   if (!cert.ok()) return Status(cert.status().code(), who + ": " + cert.status().message());
   std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> ctx(X509_STORE_CTX_new(), &X509_STORE_CTX_free);
   if (!ctx || X509_STORE_CTX_init(ctx.get(), static_cast<X509_STORE*>(store_), cert->get(), nullptr) != 1 ||

@@ -3,9 +3,12 @@
 // signature checks refuse a forged signature, a substituted key, a foreign CA, an expired
 // certificate and a CN that is not the roster id.
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/provider.h>
 
 #include <set>
 
+#include "common/core/ec_certificate_context.h"
 #include "common/core/secagg_crypto.h"
 #include "common/core/secagg_identity.h"
 #include "tests/core/test_pki.h"
@@ -179,6 +182,46 @@ TEST_F(SecAggIdentityTest, CertificateChecksNameTheParty) {
   auto trailing = good.certificate_der;
   trailing.push_back(0);
   EXPECT_EQ(verifier_->Verify(trailing, "party1").status().code(), Code::kCertUntrusted);
+}
+
+TEST_F(SecAggIdentityTest, EcKeysParseInTheFastContextAndOtherKindsInTheDefaultOne) {
+  ASSERT_NE(EcCertificateContext(), nullptr) << "this OpenSSL refused the fast EC certificate context";
+  const X25519Key mask{1}, enc{2};
+  const auto message = SignedKeysMessage("run1", "party1", mask, enc);
+  // P-256 (what gen-certs.sh issues): the verified key is the certificate's own and checks signatures.
+  const auto ec = Credentials(pki_.Issue("party1"));
+  auto ec_key = verifier_->Verify(ec.certificate_der, "party1");
+  ASSERT_TRUE(ec_key.ok()) << ec_key.status().ToString();
+  EXPECT_EQ(EVP_PKEY_get_base_id(ec_key->get()), EVP_PKEY_EC);
+  ASSERT_NE(EVP_PKEY_get0_provider(ec_key->get()), nullptr);
+  EXPECT_STREQ(OSSL_PROVIDER_get0_name(EVP_PKEY_get0_provider(ec_key->get())), "mpcstats-ec-certificates");
+  EXPECT_EQ(EVP_PKEY_eq(ec_key->get(), ec.private_key.get()), 1);
+  auto ec_signature = SignSha256(ec.private_key.get(), message);
+  ASSERT_TRUE(ec_signature.ok());
+  EXPECT_TRUE(VerifySha256(ec_key->get(), message, *ec_signature).ok());
+  // RSA from the same CA: the EC context cannot decode its key, the default one does; same checks.
+  const auto rsa = Credentials(pki_.Issue("party2", false, testing::LeafKey::kRsa2048));
+  auto rsa_key = verifier_->Verify(rsa.certificate_der, "party2");
+  ASSERT_TRUE(rsa_key.ok()) << rsa_key.status().ToString();
+  EXPECT_EQ(EVP_PKEY_get_base_id(rsa_key->get()), EVP_PKEY_RSA);
+  EXPECT_STREQ(OSSL_PROVIDER_get0_name(EVP_PKEY_get0_provider(rsa_key->get())), "default");
+  EXPECT_EQ(EVP_PKEY_eq(rsa_key->get(), rsa.private_key.get()), 1);
+  auto rsa_signature = SignSha256(rsa.private_key.get(), message);
+  ASSERT_TRUE(rsa_signature.ok());
+  EXPECT_TRUE(VerifySha256(rsa_key->get(), message, *rsa_signature).ok());
+  EXPECT_EQ(VerifySha256(rsa_key->get(), message, *ec_signature).code(), Code::kSignatureInvalid);
+  EXPECT_EQ(verifier_->Verify(rsa.certificate_der, "party1").status().code(), Code::kIdentityMismatch);
+  // Both kinds from a foreign CA, and an expired EC one, are still refused.
+  testing::TestPki rogue("rogue CA");
+  EXPECT_EQ(verifier_->Verify(Credentials(rogue.Issue("party1")).certificate_der, "party1").status().code(),
+            Code::kCertUntrusted);
+  EXPECT_EQ(verifier_->Verify(Credentials(rogue.Issue("party2", false, testing::LeafKey::kRsa2048)).certificate_der,
+                              "party2")
+                .status()
+                .code(),
+            Code::kCertUntrusted);
+  EXPECT_EQ(verifier_->Verify(Credentials(pki_.Issue("party1", true)).certificate_der, "party1").status().code(),
+            Code::kCertUntrusted);
 }
 
 TEST_F(SecAggIdentityTest, CredentialsMustMatch) {

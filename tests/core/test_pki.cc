@@ -93,8 +93,9 @@ TestPki::~TestPki() {
   EVP_PKEY_free(static_cast<EVP_PKEY*>(ca_key_));
 }
 
-PemPair TestPki::Issue(const std::string& common_name, bool expired) const {
-  EVP_PKEY* key = NewP256Key();
+PemPair TestPki::Issue(const std::string& common_name, bool expired, LeafKey kind) const {
+  EVP_PKEY* key = kind == LeafKey::kP256 ? NewP256Key() : EVP_RSA_gen(2048);
+  Require(key != nullptr, "leaf key generation");
   X509* cert = NewCert(common_name, key, static_cast<X509*>(ca_cert_), static_cast<EVP_PKEY*>(ca_key_), false, expired);
   PemPair out{CertPem(cert), KeyPem(key)};
   X509_free(cert);

@@ -12,6 +12,9 @@ struct PemPair {
   std::string private_key;
 };
 
+// The kind of key a leaf certificate carries; scripts/gen-certs.sh makes P-256 ones.
+enum class LeafKey { kP256, kRsa2048 };
+
 class TestPki {
  public:
   explicit TestPki(const std::string& ca_name = "mpcstats test CA");
@@ -21,7 +24,7 @@ class TestPki {
 
   const std::string& ca_pem() const { return ca_pem_; }
   // A leaf certificate (CN = `common_name`, valid now for a day, or expired when `expired`).
-  PemPair Issue(const std::string& common_name, bool expired = false) const;
+  PemPair Issue(const std::string& common_name, bool expired = false, LeafKey kind = LeafKey::kP256) const;
 
  private:
   void* ca_key_;   // EVP_PKEY*
