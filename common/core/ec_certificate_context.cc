@@ -2,6 +2,7 @@
 
 #include <openssl/core_dispatch.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/provider.h>
 
 #include <string_view>
@@ -13,6 +14,7 @@ namespace {
 // OpenSSL's default provider, loaded into a context of its own so that its algorithms are not
 // also listed (in full) in the fast context.
 OSSL_PROVIDER* g_default = nullptr;
+OSSL_PROVIDER* g_ec_certificates = nullptr;  // the forwarding provider, loaded in the fast context
 std::vector<OSSL_ALGORITHM> g_key_managers;
 std::vector<OSSL_ALGORITHM> g_decoders;
 
@@ -76,11 +78,11 @@ OSSL_LIB_CTX* MakeContext() {
   g_decoders = Kept(OSSL_OP_DECODER, DecodesEcSpki);
   if (g_key_managers.size() < 2 || g_decoders.size() < 2) return nullptr;
   OSSL_LIB_CTX* context = OSSL_LIB_CTX_new();
-  if (context == nullptr || OSSL_PROVIDER_add_builtin(context, "mpcstats-ec-certificates", InitProvider) != 1 ||
-      OSSL_PROVIDER_load(context, "mpcstats-ec-certificates") == nullptr) {
+  if (context == nullptr || OSSL_PROVIDER_add_builtin(context, "mpcstats-ec-certificates", InitProvider) != 1) {
     return nullptr;
   }
-  return context;
+  g_ec_certificates = OSSL_PROVIDER_load(context, "mpcstats-ec-certificates");
+  return g_ec_certificates != nullptr ? context : nullptr;
 }
 
 }  // namespace
@@ -92,6 +94,11 @@ OSSL_LIB_CTX* EcCertificateContext() {
     return made;
   }();  // thread-safe static init
   return context;
+}
+
+OSSL_LIB_CTX* ContextOfKey(const EVP_PKEY* key) {
+  OSSL_LIB_CTX* fast = EcCertificateContext();
+  return fast != nullptr && EVP_PKEY_get0_provider(key) == g_ec_certificates ? fast : nullptr;
 }
 
 }  // namespace mpcstats::core

@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <climits>
 
+#include "common/core/ec_certificate_context.h"
+
 namespace mpcstats::core {
 namespace {
 
@@ -248,8 +250,9 @@ StatusOr<std::vector<uint8_t>> SignSha256(EVP_PKEY* private_key, std::span<const
 
 Status VerifySha256(EVP_PKEY* public_key, std::span<const uint8_t> message, std::span<const uint8_t> signature) {
   std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, public_key) != 1) {
-    return CryptoError("EVP_DigestVerifyInit");
+  if (!ctx || EVP_DigestVerifyInit_ex(ctx.get(), nullptr, "SHA256", ContextOfKey(public_key), nullptr, public_key,
+                                      nullptr) != 1) {
+    return CryptoError("EVP_DigestVerifyInit_ex");
   }
   // 1 = valid; 0 = wrong signature; < 0 = malformed signature. Both refusals are the peer's fault.
   if (EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), message.data(), message.size()) != 1) {

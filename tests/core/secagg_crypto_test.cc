@@ -195,6 +195,7 @@ TEST_F(SecAggIdentityTest, EcKeysParseInTheFastContextAndOtherKindsInTheDefaultO
   EXPECT_EQ(EVP_PKEY_get_base_id(ec_key->get()), EVP_PKEY_EC);
   ASSERT_NE(EVP_PKEY_get0_provider(ec_key->get()), nullptr);
   EXPECT_STREQ(OSSL_PROVIDER_get0_name(EVP_PKEY_get0_provider(ec_key->get())), "mpcstats-ec-certificates");
+  EXPECT_EQ(ContextOfKey(ec_key->get()), EcCertificateContext());
   EXPECT_EQ(EVP_PKEY_eq(ec_key->get(), ec.private_key.get()), 1);
   auto ec_signature = SignSha256(ec.private_key.get(), message);
   ASSERT_TRUE(ec_signature.ok());
@@ -205,6 +206,7 @@ TEST_F(SecAggIdentityTest, EcKeysParseInTheFastContextAndOtherKindsInTheDefaultO
   ASSERT_TRUE(rsa_key.ok()) << rsa_key.status().ToString();
   EXPECT_EQ(EVP_PKEY_get_base_id(rsa_key->get()), EVP_PKEY_RSA);
   EXPECT_STREQ(OSSL_PROVIDER_get0_name(EVP_PKEY_get0_provider(rsa_key->get())), "default");
+  EXPECT_EQ(ContextOfKey(rsa_key->get()), nullptr);
   EXPECT_EQ(EVP_PKEY_eq(rsa_key->get(), rsa.private_key.get()), 1);
   auto rsa_signature = SignSha256(rsa.private_key.get(), message);
   ASSERT_TRUE(rsa_signature.ok());
