@@ -133,24 +133,31 @@ void PrintTo(const MatrixCase& c, std::ostream* os) { *os << "N=" << c.n << " M=
 
 class ProtocolMatrixTest : public ::testing::TestWithParam<MatrixCase> {};
 
-TEST_P(ProtocolMatrixTest, SeededAndFullRevealTheExactPlaintextSum) {
+TEST_P(ProtocolMatrixTest, EveryProtocolRevealsTheExactPlaintextSum) {
   const auto [n, m] = GetParam();
   const std::vector<uint64_t> expected = PlaintextSum(n, m, kSeed);
-  VectorOutcome seeded, full;
+  VectorOutcome seeded, full, secagg;
   RunVector(n, m, "seeded", 0, &seeded);
   ASSERT_FALSE(HasFatalFailure());
   RunVector(n, m, "full", 0, &full);
   ASSERT_FALSE(HasFatalFailure());
+  RunVector(n, m, "secagg", 0, &secagg);
+  ASSERT_FALSE(HasFatalFailure());
   std::cout << "[protocol] N=" << n << " M=" << m << ": seeded " << seeded.seconds << " s, full "
-            << full.seconds << " s (first start to last exit)\n";
+            << full.seconds << " s, secagg " << secagg.seconds << " s (first start to last exit)\n";
 
   ASSERT_EQ(seeded.sums.size(), m);
   ASSERT_EQ(full.sums.size(), m);
+  ASSERT_EQ(secagg.sums.size(), m);
   EXPECT_TRUE(seeded.sums == expected)
       << "seeded differs from the plaintext sum:" << FirstDifferences(seeded.sums, expected);
   EXPECT_TRUE(full.sums == expected) << "full differs from the plaintext sum:"
                                      << FirstDifferences(full.sums, expected);
+  EXPECT_TRUE(secagg.sums == expected) << "secagg differs from the plaintext sum:"
+                                       << FirstDifferences(secagg.sums, expected);
   EXPECT_EQ(seeded.run["vector_sums_sha256"], full.run["vector_sums_sha256"]);
+  EXPECT_EQ(seeded.run["vector_sums_sha256"], secagg.run["vector_sums_sha256"]);
+  EXPECT_EQ(secagg.run["included_parties"].size(), static_cast<size_t>(n));
 
   // Message sizes, for long vectors, where they are dominated by the vectors themselves.
   if (m < 1000000) return;
@@ -171,12 +178,17 @@ TEST_P(ProtocolMatrixTest, SeededAndFullRevealTheExactPlaintextSum) {
         << full.run["metrics"].dump();
     EXPECT_GE(static_cast<double>(full_sent + full_received), 2.0 * (n - 1) * vector_bytes);
     EXPECT_LE(static_cast<double>(full_sent), 1.1 * n * vector_bytes + 4096.0 * (n - 1));
+    // Secagg (issue 10's bound): one masked vector, the keys and the sealed shares, at most
+    // 1.01 x M x 8 + 2 KiB per party.
+    const uint64_t secagg_sent = Metric(secagg.run, "wire_bytes_sent", id);
+    EXPECT_GE(static_cast<double>(secagg_sent), vector_bytes);
+    EXPECT_LE(static_cast<double>(secagg_sent), 1.01 * vector_bytes + 2048.0 * n) << secagg.run["metrics"].dump();
     std::cout << "[protocol] N=" << n << " M=" << m << " " << id << " wire_bytes_sent: seeded " << seeded_sent
               << ", full " << full_sent << " (full/seeded " << double(full_sent) / double(seeded_sent)
-              << ")\n";
+              << "), secagg " << secagg_sent << "\n";
   }
-  // The coordinator receives one vector per party under either protocol.
-  for (const VectorOutcome* outcome : {&seeded, &full}) {
+  // The coordinator receives one vector per party under every protocol.
+  for (const VectorOutcome* outcome : {&seeded, &full, &secagg}) {
     EXPECT_GE(static_cast<double>(Metric(outcome->run, "wire_bytes_received", "coordinator")),
               n * vector_bytes);
     EXPECT_LE(static_cast<double>(Metric(outcome->run, "wire_bytes_received", "coordinator")),
@@ -196,7 +208,7 @@ INSTANTIATE_TEST_SUITE_P(AllSizes, ProtocolMatrixTest,
 
 // ---------------------------------------------------------------- chunking, visits, mismatches
 
-TEST(ProtocolE2eTest, SmallChunksBothProtocols) {
+TEST(ProtocolE2eTest, SmallChunksEveryProtocol) {
   // M + N = 1003 values in chunks of 7: 144 frames per vector (the last one of 2 values).
   const int n = 3;
   const uint64_t m = 1000;
@@ -206,8 +218,12 @@ TEST(ProtocolE2eTest, SmallChunksBothProtocols) {
   ASSERT_FALSE(HasFatalFailure());
   RunVector(n, m, "full", 7, &full);
   ASSERT_FALSE(HasFatalFailure());
+  VectorOutcome secagg;
+  RunVector(n, m, "secagg", 7, &secagg);
+  ASSERT_FALSE(HasFatalFailure());
   EXPECT_TRUE(seeded.sums == expected) << FirstDifferences(seeded.sums, expected);
   EXPECT_TRUE(full.sums == expected) << FirstDifferences(full.sums, expected);
+  EXPECT_TRUE(secagg.sums == expected) << FirstDifferences(secagg.sums, expected);
   // 144 frames cost more framing than one: the payload grows by at least a few bytes per frame.
   VectorOutcome one_chunk;
   RunVector(n, m, "full", 0, &one_chunk);
@@ -221,9 +237,9 @@ TEST(ProtocolE2eTest, SmallChunksBothProtocols) {
   }
 }
 
-TEST(ProtocolE2eTest, VisitsWorkloadSameTotalsUnderBothProtocols) {
+TEST(ProtocolE2eTest, VisitsWorkloadSameTotalsUnderEveryProtocol) {
   std::map<std::string, json> runs;
-  for (const std::string protocol : {"seeded", "full"}) {
+  for (const std::string protocol : {"seeded", "full", "secagg"}) {
     Cluster cluster({.num_parties = 3, .log_level = "warn", .protocol = protocol});
     for (int p = 1; p <= 3; ++p) cluster.UseSynthetic(p, 200 + 100 * p, 77);
     cluster.StartAll();
@@ -250,9 +266,11 @@ TEST(ProtocolE2eTest, VisitsWorkloadSameTotalsUnderBothProtocols) {
     }
     runs[protocol] = *run;
   }
-  EXPECT_EQ(runs["seeded"]["total_visits"], runs["full"]["total_visits"]);
-  EXPECT_EQ(runs["seeded"]["total_users"], runs["full"]["total_users"]);
-  EXPECT_EQ(runs["seeded"]["average_visits_per_user"], runs["full"]["average_visits_per_user"]);
+  for (const std::string other : {"full", "secagg"}) {
+    EXPECT_EQ(runs["seeded"]["total_visits"], runs[other]["total_visits"]) << other;
+    EXPECT_EQ(runs["seeded"]["total_users"], runs[other]["total_users"]) << other;
+    EXPECT_EQ(runs["seeded"]["average_visits_per_user"], runs[other]["average_visits_per_user"]) << other;
+  }
 }
 
 // Replaces the value after `flag` in a command line.
