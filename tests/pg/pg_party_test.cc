@@ -60,9 +60,9 @@ const json kAllMetrics =
                  "spend_mean", json{{"histogram_visits_per_active_user", {1, 2, 5, 10}}}});
 
 // Runs three parties, party1 pushdown, party2 stream, party3 CSV, on the same kind of data; with a
-// query (else the default run). Checks the result against the plaintext reference.
-void RunThreeSources(const std::optional<json>& query) {
-  Cluster cluster({.num_parties = 3, .timeout_seconds = 10});
+// query (else the default run), under `protocol`. Checks the result against the plaintext reference.
+void RunThreeSources(const std::optional<json>& query, const std::string& protocol = "seeded") {
+  Cluster cluster({.num_parties = 3, .timeout_seconds = 10, .protocol = protocol});
   if (query) cluster.UseQuery(*query);
   TestDatabase database("e2e", cluster.dir() / "pg");
   std::mt19937 rng(21);
@@ -90,6 +90,7 @@ void RunThreeSources(const std::optional<json>& query) {
   EXPECT_NE(cluster.Log("party1").find("aggregated by the database"), std::string::npos) << cluster.Log("party1");
   std::optional<json> run = cluster.RunJson();
   ASSERT_TRUE(run.has_value()) << cluster.Describe();
+  EXPECT_EQ((*run)["protocol"], protocol);
   if (query) {
     EXPECT_EQ((*run)["workload"], "query");
     const json expected = testing::PlainQueryRows((*run)["query"], files, DefaultCategories(), DefaultDistricts(),
@@ -118,11 +119,16 @@ void RunThreeSources(const std::optional<json>& query) {
 
 TEST(PgPartyTest, DefaultRunWithPushdownStreamAndCsvPartiesIsExact) { RunThreeSources(std::nullopt); }
 
-TEST(PgPartyTest, GroupedQueryWithEveryMetricWithPushdownStreamAndCsvPartiesIsExact) {
-  RunThreeSources(json{{"group_by", {"store_category", "is_weekend", "hour_of_day"}},
-                       {"metrics", kAllMetrics},
-                       {"date_from", "2026-01-10"},
-                       {"date_to", "2026-03-20"}});
+const json kGroupedQuery = {{"group_by", {"store_category", "is_weekend", "hour_of_day"}},
+                            {"metrics", kAllMetrics},
+                            {"date_from", "2026-01-10"},
+                            {"date_to", "2026-03-20"}};
+
+TEST(PgPartyTest, GroupedQueryWithEveryMetricWithPushdownStreamAndCsvPartiesIsExact) { RunThreeSources(kGroupedQuery); }
+
+TEST(PgPartyTest, SecAggRunsWithPushdownStreamAndCsvPartiesAreExact) {
+  RunThreeSources(std::nullopt, "secagg");
+  RunThreeSources(kGroupedQuery, "secagg");
 }
 
 TEST(PgPartyTest, UserErrorsExitTwoWithOneLineBeforeConnectingToAnyone) {
