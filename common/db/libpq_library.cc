@@ -8,11 +8,11 @@ namespace {
 using core::Code;
 using core::Status;
 
+// Sets *out to `name` in the library; records the first name that is not there.
 template <typename Function>
-bool Resolve(void* handle, const char* name, Function* out, std::string* missing) {
+void Resolve(void* handle, const char* name, Function* out, std::string* missing) {
   *out = reinterpret_cast<Function>(dlsym(handle, name));
   if (*out == nullptr && missing->empty()) *missing = name;
-  return *out != nullptr;
 }
 
 }  // namespace
