@@ -9,7 +9,7 @@ usage() {
 Usage: $PROG [--build-dir DIR] [--type Release|Debug|RelWithDebInfo] [--sanitize] [--werror] [-- CMAKE_ARGS...]
 
   --build-dir DIR  build directory (default: \$BUILD_DIR, else build/, or build-asan/ with --sanitize)
-  --type T         CMAKE_BUILD_TYPE (default Release, or RelWithDebInfo with --sanitize)
+  --type T         CMAKE_BUILD_TYPE (default Release, or RelWithDebInfo with --sanitize: -g, at -O1)
   --sanitize       AddressSanitizer + UndefinedBehaviorSanitizer (-DMPCSTATS_SANITIZE=ON)
   --werror         warnings are errors (-DMPCSTATS_WERROR=ON; scripts/test.sh uses it)
   -- ARGS          extra arguments for the CMake configure step (forces a configure)
