@@ -67,10 +67,14 @@ bool WaitUntilListening(uint16_t port, std::chrono::milliseconds timeout) {
   return IsListening(port);
 }
 
-void WaitConnectedToCoordinator(Cluster& cluster, const std::string& name) {
+void WaitAdmittedByCoordinator(const Cluster& cluster, const std::string& name) {
   ASSERT_TRUE(WaitForLogLine(cluster, "coordinator", name + " connected from ", "", 3s))
       << "the coordinator did not admit " << name << "\n"
       << cluster.Describe();
+}
+
+void WaitConnectedToCoordinator(Cluster& cluster, const std::string& name) {
+  ASSERT_NO_FATAL_FAILURE(WaitAdmittedByCoordinator(cluster, name));
   ASSERT_TRUE(HasEstablishedConnection(cluster.process(name).pid(), cluster.coordinator_port()))
       << name << " is not connected to the coordinator\n"
       << cluster.Describe();

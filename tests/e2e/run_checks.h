@@ -30,8 +30,12 @@ void ExpectFailedRun(Cluster& cluster, const std::set<std::string>& killed_by_te
 bool WaitUntilListening(uint16_t port, std::chrono::milliseconds timeout = std::chrono::seconds(3));
 
 // Waits (up to 3 s) until the coordinator has admitted process `name` (TLS handshake, Hello and
-// HelloAck done: the coordinator logs "<name> connected from ...") and `name` still holds that
-// TCP connection. A fatal test failure if it never gets there.
+// HelloAck done: the coordinator logs "<name> connected from ..."). A fatal test failure if it
+// never gets there. For a run that goes on: `name` may have finished and exited by the return.
+void WaitAdmittedByCoordinator(const Cluster& cluster, const std::string& name);
+
+// WaitAdmittedByCoordinator, and then `name` still holds that TCP connection. Only for a run
+// that cannot finish yet (a party it waits for is not started or stopped).
 void WaitConnectedToCoordinator(Cluster& cluster, const std::string& name);
 
 // Waits until `name`'s log has a line with `code` (and `who`, if not empty); true if it came
