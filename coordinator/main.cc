@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
   double timeout_seconds = 30;
   std::string log_level = "info";
   std::string listen = "0.0.0.0";
-  std::string protocol = "seeded";
+  std::string protocol = "secagg";
   uint32_t threshold = 0;
   uint64_t vector_length = 0;
   uint32_t chunk_values = mpcstats::core::kDefaultChunkValues;
@@ -60,9 +60,10 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
   app.add_option("--listen", listen, "local address to accept party connections on");
   app.add_option("--protocol", protocol,
-                 "seeded (parties exchange AES-CTR seeds), full (full share vectors) or secagg (secure "
-                 "aggregation: parties dial only the coordinator, dropouts are survived, every included "
-                 "party gets the result)")
+                 "secagg (the default; secure aggregation: parties dial only the coordinator, dropouts "
+                 "are survived, every included party gets the result), or a mesh protocol where every "
+                 "party listens and any missing party aborts the run: seeded (parties exchange AES-CTR "
+                 "seeds) or full (full share vectors)")
       ->check(CLI::IsMember({"seeded", "full", "secagg"}));
   app.add_option("--threshold", threshold,
                  "secagg: every round needs at least T parties, n/2 < T <= n (default floor(2n/3)+1); "

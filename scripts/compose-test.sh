@@ -11,7 +11,10 @@ source "$(dirname "$0")/lib/common.sh"
 
 # The coordinator's --protocol choices; a new protocol is one more word here (the script fails if
 # the coordinator offers one that is missing).
-PROTOCOLS=(seeded full secagg)
+PROTOCOLS=(secagg seeded full)
+# The compose files' default (${MPCSTATS_PROTOCOL:-secagg}, the coordinator's own default): this
+# one runs with MPCSTATS_PROTOCOL unset, so that the default itself is what is checked.
+DEFAULT_PROTOCOL=secagg
 # The base image is rebuilt when the newest one is older than this (security updates).
 BASE_MAX_AGE_DAYS="${MPCSTATS_BASE_MAX_AGE_DAYS:-30}"
 
@@ -206,8 +209,9 @@ check_protocol_list() {
   done
 }
 
-# compose_run NAME DIR PROTOCOL CHECK...: docker-compose up --build in DIR with MPCSTATS_PROTOCOL,
-# every container must exit 0, then CHECK runs in DIR, then down: nothing of the project may remain.
+# compose_run NAME DIR PROTOCOL CHECK...: docker-compose up --build in DIR with MPCSTATS_PROTOCOL
+# (unset for DEFAULT_PROTOCOL), every container must exit 0, run.json must be a PROTOCOL run, then
+# CHECK runs in DIR, then down: nothing of the project may remain.
 compose_run() {
   local name="$1" dir="$2" protocol="$3" project
   shift 3
@@ -216,9 +220,10 @@ compose_run() {
   echo "$dir" >"$tmp/$project.dir"
   echo "$dir/docker-compose.yml" >"$tmp/$project.compose"
   rm -rf "$dir/results" "$dir/results-local"
-  local started=$SECONDS
+  local started=$SECONDS env_args=(MPCSTATS_PROTOCOL="$protocol")
+  [[ "$protocol" != "$DEFAULT_PROTOCOL" ]] || env_args=(-u MPCSTATS_PROTOCOL)
   info "== $name, protocol $protocol: docker-compose up --build (log: $tmp/$project.log)"
-  (cd "$dir" && MPCSTATS_PROTOCOL="$protocol" timeout 1800 docker-compose -p "$project" up --build --no-color) \
+  (cd "$dir" && env "${env_args[@]}" timeout 1800 docker-compose -p "$project" up --build --no-color) \
     >"$tmp/$project.log" 2>&1 || die "docker-compose up failed: $(tail -3 "$tmp/$project.log" | tr '\n' ' ')"
   local ids id state bad=""
   ids="$(cd "$dir" && docker-compose -p "$project" ps -q)"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # One complete local demonstration: build, certificates, N parties + coordinator over mutual TLS on
-# loopback, the comparison with the plaintext results, and (optionally) a scaling sweep.
+# loopback, the comparison with the plaintext results, and (optionally) a scaling sweep. The run
+# uses the coordinator's default protocol, secagg (the roster gives the parties no port: they only
+# dial the coordinator); the sweep runs every protocol.
 set -euo pipefail
 PROG=run-local.sh
 source "$(dirname "$0")/lib/common.sh"
@@ -91,7 +93,7 @@ if ((scaling)); then
   # Its watchdog: every run (N = 2..max, 3 repeats, 3 protocols) at its own worst case.
   rj_launch scale.sh - $(((max - 1) * 9 * (2 * timeout + 20) + 60)) "$MPC_SCRIPTS/scale.sh" --max-parties "$max" \
     --min-parties 2 --users-per-party "$users" --seed "$seed" --out "$out" --build-dir "$build_dir" \
-    --timeout "$timeout" --protocols "seeded full secagg" --repeats 3 --no-build
+    --timeout "$timeout" --protocols "secagg seeded full" --repeats 3 --no-build
   rj_wait_all || die "the scaling sweep failed"
 fi
 info "all done; results in $out"

@@ -9,7 +9,7 @@ source "$MPC_SCRIPTS/lib/run-job.sh"
 usage() {
   cat <<USAGE
 Usage: $PROG --max-parties M [--min-parties 2] [--users-per-party U] [--seed S] [--out DIR]
-                [--protocols "seeded full"] [--repeats R] [--vector-length M] [--build-dir DIR]
+                [--protocols "secagg seeded full"] [--repeats R] [--vector-length M] [--build-dir DIR]
                 [--timeout S] [--no-build]
 
 For each N from min to max, R times, each protocol in turn: N parties with U synthetic users each
@@ -28,7 +28,7 @@ have users_per_party 0.
   --seed S             data seed (default 42)
   --out DIR            output directory (default results)
   --protocols LIST     space- or comma-separated, each passed to the coordinator as --protocol
-                       (default "seeded full"; secagg runs get a roster without party endpoints)
+                       (default "secagg seeded full"; secagg runs get a roster without party endpoints)
   --repeats R          runs per point (default 3), alternated between the protocols
   --vector-length M    vector workload of M values per party, passed to every party (with --seed)
                        and to the coordinator (default 0: the visits query)
@@ -38,7 +38,7 @@ have users_per_party 0.
 USAGE
 }
 
-max="" min=2 users=1000 seed=42 out=results protocols="seeded full" build_dir="$MPC_ROOT/build" timeout=30 build=1
+max="" min=2 users=1000 seed=42 out=results protocols="secagg seeded full" build_dir="$MPC_ROOT/build" timeout=30 build=1
 repeats=3
 vector_length=0
 while [[ $# -gt 0 ]]; do

@@ -36,14 +36,17 @@ ensure_deps() {
 # The two binaries of a build directory; fails with one line if they are not built.
 party_bin() { echo "$1/party/mpcstats-party"; }
 coordinator_bin() { echo "$1/coordinator/mpcstats-coordinator"; }
-# make-roster.sh's flag for coordinator arguments ARGS...: --no-party-endpoints when they choose
-# --protocol secagg (parties only dial out), nothing otherwise. Use unquoted: $(roster_flags "$@").
+# make-roster.sh's flag for coordinator arguments ARGS...: --no-party-endpoints when they run
+# secagg, the coordinator's default (no --protocol, or --protocol secagg: parties only dial out),
+# nothing when they choose a mesh protocol (seeded, full: every party listens).
+# Use unquoted: $(roster_flags "$@").
 roster_flags() {
-  local previous="" arg
+  local previous="" arg protocol=secagg
   for arg in "$@"; do
-    [[ "$previous" == --protocol && "$arg" == secagg ]] && { echo --no-party-endpoints; return; }
+    [[ "$previous" == --protocol ]] && protocol="$arg"
     previous="$arg"
   done
+  [[ "$protocol" != secagg ]] || echo --no-party-endpoints
 }
 # prepare_binaries BUILD_DIR DO_BUILD: build (Release, scripts/build.sh) when DO_BUILD is 1, then check.
 prepare_binaries() {

@@ -61,7 +61,8 @@ class Cluster {
     int timeout_seconds = 5;         // passed as --timeout to every process
     std::string log_level = "info";  // passed as --log-level
     // Optional (the defaults leave every command line as it was):
-    std::string protocol;        // non-empty: the coordinator's --protocol (seeded, full or secagg)
+    std::string protocol;        // non-empty: the coordinator's --protocol (seeded, full or secagg);
+                                 // empty: no --protocol, the coordinator's default (secagg)
     uint64_t vector_length = 0;  // > 0: vector workload: --vector-length M on every process, the
                                  // parties get --seed vector_seed instead of their visit data, and
                                  // the coordinator writes the sums to vector_out_path()

@@ -1,6 +1,12 @@
 // Failures with real processes: untrusted and misused certificates, a party that dies or never
 // comes, and bad local input. Every failing run ends non-zero within the cap, names its reason
 // with a code from the fixed list, publishes nothing and leaves no process or listener behind.
+//
+// Most tests run under the coordinator's default protocol (secagg); with 3 parties its default
+// threshold is 3, so a party that is refused or never comes fails the run there too. The tests
+// of the mesh's all-or-nothing liveness (a party that never starts, dies or stops fails everyone)
+// and of its partial sums are pinned to --protocol seeded; their secagg counterparts, where such a
+// party is dropped and the run goes on over at least T parties, are in secagg_test.cc.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -25,7 +31,8 @@ using namespace std::chrono_literals;
 
 TEST(FaultTest, PartyFromForeignCaIsRefused) {
   // party3 is consistent with itself (its certificate, key and CA come from another CA), so it
-  // passes its own checks and connects; everyone else must refuse it in the TLS handshake.
+  // passes its own checks and connects; everyone it reaches must refuse it in the TLS handshake
+  // (under secagg, the default, that is only the coordinator; the run fails as 2 of T = 3 came).
   (void)ForeignCerts();  // made before any process starts, so their run timeouts do not include it
   Cluster cluster({.num_parties = 3});
   // The foreign CA is made on first use (gen-certs.sh): before the clock of the run starts.
@@ -218,7 +225,8 @@ TEST(FaultTest, ExpiredCertificateIsUserErrorAndRefusedAsPeer) {
 TEST(FaultTest, HelloClaimingAnotherIdentityIsRefused) {
   // An impostor with party3's valid certificate says it is party2. The coordinator must refuse it
   // with IDENTITY_MISMATCH (as an Abort on the link and in its log) and never count it: with the
-  // real party1 and party3 present, the run fails for want of party2 alone.
+  // real party1 and party3 present, the run fails for want of party2 alone (secagg, the default:
+  // 2 connected of T = 3).
   Cluster cluster({.num_parties = 3});
   cluster.StartCoordinator();
   ASSERT_TRUE(WaitUntilListening(cluster.coordinator_port())) << cluster.Describe();
@@ -261,8 +269,10 @@ TEST(FaultTest, HelloClaimingAnotherIdentityIsRefused) {
 // ---------------------------------------------------------------------------------------------
 // Liveness.
 
-TEST(FaultTest, PartyThatNeverStartsFailsEveryone) {
-  Cluster cluster({.num_parties = 3});
+// The mesh (seeded): a party that never starts fails everyone. Under secagg it is dropped instead
+// (SecAggE2eTest.APartyThatNeverConnectsDropsAtAdvertiseKeys..., FewerThanTConnectedFails...).
+TEST(FaultTest, SeededPartyThatNeverStartsFailsEveryone) {
+  Cluster cluster({.num_parties = 3, .protocol = "seeded"});
   cluster.StartCoordinator();
   cluster.StartParty(1);
   cluster.StartParty(2);
@@ -278,8 +288,10 @@ TEST(FaultTest, PartyKilledWhileWaitingForOthersIsNamed) {
   // The "killed after its handshake" phase: party3 has finished its TLS handshake and Hello with
   // the coordinator and waits for Start, which cannot come (party4 never comes), so the others
   // are waiting in the connect phase too. The failure must name the dead party3, not only the
-  // absent party4.
-  Cluster cluster({.num_parties = 4});
+  // absent party4. Pinned to seeded, where the run needs every party; under secagg party3 is
+  // dropped and the run goes on once party4 comes
+  // (SecAggE2eTest.APartyKilledWhileWaitingForOthersIsDroppedAndTheRunGoesOn).
+  Cluster cluster({.num_parties = 4, .protocol = "seeded"});
   cluster.StartCoordinator();
   for (int p = 1; p <= 3; ++p) cluster.StartParty(p);
   WaitConnectedToCoordinator(cluster, "party3");
@@ -320,10 +332,12 @@ void StartRunWithFrozenParty3(Cluster& cluster) {
   }
 }
 
-TEST(FaultTest, PartyKilledMidRunFailsEveryone) {
+// The mesh (seeded) needs every party to the end; under secagg a party frozen or killed after
+// Start is dropped and the others get the exact sum (SecAggFrozenPartyTest in secagg_test.cc).
+TEST(FaultTest, SeededPartyKilledMidRunFailsEveryone) {
   // After Start, with the others waiting for party3's shares, party3 dies (SIGKILL closes its
   // links): everyone else fails fast, naming party3, and nothing is published.
-  Cluster cluster({.num_parties = 4});
+  Cluster cluster({.num_parties = 4, .protocol = "seeded"});
   StartRunWithFrozenParty3(cluster);
   if (HasFatalFailure()) return;
   cluster.process("party3").Kill(SIGKILL);
@@ -337,11 +351,11 @@ TEST(FaultTest, PartyKilledMidRunFailsEveryone) {
   }
 }
 
-TEST(FaultTest, PartyStoppedMidRunFailsEveryoneByTimeout) {
+TEST(FaultTest, SeededPartyStoppedMidRunFailsEveryoneByTimeout) {
   // party3 stays frozen (its links stay open and silent): the others must give up by their
   // timeout, naming party3, without waiting for a close that never comes. The clock starts when
   // the run could start (party4's launch); each must be gone within timeout + 5 s of it.
-  Cluster cluster({.num_parties = 4});
+  Cluster cluster({.num_parties = 4, .protocol = "seeded"});
   StartRunWithFrozenParty3(cluster);
   if (HasFatalFailure()) return;
   const auto run_could_start = cluster.process("party4").started_at();
@@ -441,7 +455,8 @@ TEST(FaultTest, IdNotInRosterIsUserError) {
 }
 
 // --listen is parsed and the port bound before the process joins anything: a bad address or a
-// port that is taken is the user's to fix (exit 2, one line naming it) and nothing is sent.
+// port that is taken is the user's to fix (exit 2, one line naming it) and nothing is sent. (A
+// party binds the roster's port for it, which the mesh protocols need: these rosters have one.)
 TEST(FaultTest, BadListenAddressIsUserError) {
   Cluster cluster({.num_parties = 3});
   std::vector<std::string> party = cluster.PartyArgs(1);
@@ -456,7 +471,8 @@ TEST(FaultTest, BadListenAddressIsUserError) {
 }
 
 TEST(FaultTest, ListenPortInUseIsUserError) {
-  Cluster cluster({.num_parties = 3});
+  // Pinned to seeded: a party's listening port is the mesh's (secagg parties listen on nothing).
+  Cluster cluster({.num_parties = 3, .protocol = "seeded"});
   // Started under other names, the processes do not get the sockets the cluster holds for their
   // roster ports: the test holds them (a decoy listens on each), so binding them fails.
   std::vector<uint16_t> ports = PortsOtherThan(cluster, 1);
@@ -534,8 +550,9 @@ INSTANTIATE_TEST_SUITE_P(BothProtocols, ShortShareTest, ::testing::Values("full"
 TEST(FaultTest, SecondPartialSumIsRejectedAndNothingIsPublished) {
   // party1 sends its partial sum twice, then its metrics. The coordinator expects Metrics right
   // after a partial sum, so it refuses the second one before any verdict: everyone, the cheating
-  // party1 included, gets Abort and exits non-zero, and nothing is published.
-  Cluster cluster({.num_parties = 3});
+  // party1 included, gets Abort and exits non-zero, and nothing is published. Partial sums are
+  // the mesh's (seeded); a secagg party sends a masked input instead.
+  Cluster cluster({.num_parties = 3, .protocol = "seeded"});
   StartWithFaultyParty1(cluster, "second-partial-sum");
   ExpectFailedRun(cluster);
   for (const char* name : {"coordinator", "party1", "party2", "party3"}) {
@@ -550,11 +567,13 @@ TEST(FaultTest, SecondPartialSumIsRejectedAndNothingIsPublished) {
   EXPECT_TRUE(HasLine(cluster.Log("party1"), "DUPLICATE_MESSAGE", "second partial sum")) << cluster.Describe();
 }
 
-TEST(FaultTest, PartyKilledAfterItsPartialSumFailsEveryone) {
+TEST(FaultTest, SeededPartyKilledAfterItsPartialSumFailsEveryone) {
   // party2 ends (std::_Exit, like a crash: no Abort, no Metrics) right after its last partial-sum
   // chunk went out. Its partial sum is complete at the coordinator, but its Metrics never come:
-  // no Done is sent, everyone else exits non-zero naming party2, and nothing is published.
-  Cluster cluster({.num_parties = 3});
+  // no Done is sent, everyone else exits non-zero naming party2, and nothing is published. (The
+  // secagg counterpart, a party gone after its masked input and still included, is
+  // SecAggKillTest .../Parties*MaskedInput.)
+  Cluster cluster({.num_parties = 3, .protocol = "seeded"});
   StartWithFaultyParty(cluster, 2, "exit-after-partial-sum");
   ExpectFailedRun(cluster, {"party2"});
   EXPECT_EQ(cluster.exit_code("party2"), 3) << "the hook did not fire\n" << cluster.Describe();

@@ -7,13 +7,21 @@
 // Before admission (nothing accepted from that connection yet) the listener refuses the
 // connection with a log line carrying the reason code, closes it, keeps listening, and the run
 // completes when the real parties come. After admission (an authenticated party that said Hello
-// and then sends garbage) the run aborts naming that party, every process exits non-zero and
-// nothing is published. Either way: no crash (no signal, no sanitizer report), no hang.
+// and then sends garbage) the mesh protocols abort the run naming that party, every process exits
+// non-zero and nothing is published; secagg (the default) drops that party instead and the run
+// goes on while at least T parties are left. Either way: no crash (no signal, no sanitizer
+// report), no hang.
+//
+// Before admission the coordinator behaves the same under every protocol, so those tests run under
+// the default; the tests after admission, and those of the parties' own listeners (which only the
+// mesh has), are pinned to --protocol seeded, with secagg counterparts after admission.
 #include <gtest/gtest.h>
 #include <signal.h>
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
+#include <map>
 #include <ostream>
 #include <random>
 #include <sstream>
@@ -173,7 +181,8 @@ TEST(HostilePeerTest, TruncatedFrameThenSilenceDoesNotHoldUpTheRun) {
 
 // ---------------------------------------------------------------------------------------------
 // The coordinator, after admission: party3 is a hostile client that completed its Hello and got
-// Start; then it sends something no honest party sends. The run aborts naming party3.
+// Start; then it sends something no honest party sends. Under seeded, the run aborts naming
+// party3; under secagg party3 is dropped and the others get their sum.
 
 struct PostAdmissionCase {
   std::string name;
@@ -223,7 +232,8 @@ class CoordinatorPostAdmissionTest : public ::testing::TestWithParam<PostAdmissi
 
 TEST_P(CoordinatorPostAdmissionTest, AbortsTheRunNamingTheParty) {
   const PostAdmissionCase& c = GetParam();
-  Cluster cluster({.num_parties = 3});
+  // The mesh's rule: any party's failure is the run's. (Secagg: SecAggPostAdmissionTest.)
+  Cluster cluster({.num_parties = 3, .protocol = "seeded"});
   cluster.StartCoordinator();
   ASSERT_TRUE(WaitUntilListening(cluster.coordinator_port())) << cluster.Describe();
   HostileClient hostile(cluster.coordinator_port());
@@ -257,12 +267,82 @@ TEST_P(CoordinatorPostAdmissionTest, AbortsTheRunNamingTheParty) {
 INSTANTIATE_TEST_SUITE_P(HostileBytes, CoordinatorPostAdmissionTest, ::testing::ValuesIn(PostAdmissionCases()),
                          [](const ::testing::TestParamInfo<PostAdmissionCase>& info) { return info.param.name; });
 
+// The same hostile party3 under secagg, with 4 parties (T = 3): the coordinator refuses it with
+// the same reason, drops it before its keys, and the three honest parties finish with the exact
+// sum over themselves, each with the result. Only the round's own refusal (a message of the wrong
+// type) reaches party3 as an Abort; a refusal on the link (frame, sequence number) closes it
+// without one. A message of another run or claiming another sender still aborts the whole run
+// under secagg (the envelope is checked before the round sees it), so those two cases are not here.
+std::vector<PostAdmissionCase> SecAggPostAdmissionCases() {
+  std::vector<PostAdmissionCase> cases;
+  for (PostAdmissionCase& c : PostAdmissionCases()) {
+    if (c.code != "WRONG_RUN" && c.code != "WRONG_SENDER") cases.push_back(std::move(c));
+  }
+  return cases;
+}
+
+class SecAggPostAdmissionTest : public ::testing::TestWithParam<PostAdmissionCase> {};
+
+TEST_P(SecAggPostAdmissionTest, DropsThePartyAndTheOthersGetTheExactSum) {
+  const PostAdmissionCase& c = GetParam();
+  Cluster cluster({.num_parties = 4, .protocol = "secagg", .party_endpoints = false});
+  cluster.StartCoordinator();
+  ASSERT_TRUE(WaitUntilListening(cluster.coordinator_port())) << cluster.Describe();
+  HostileClient hostile(cluster.coordinator_port());
+  hostile.StartTls(SharedCerts(), "party3");
+  ASSERT_TRUE(hostile.Send(Frame(HelloEnvelope("", "party3", 0))));
+  std::optional<wire::Envelope> ack = hostile.Receive(kCloseWithin);
+  ASSERT_TRUE(ack && ack->has_hello_ack()) << "party3 was not admitted\n" << cluster.Describe();
+
+  for (int p : {1, 2, 4}) cluster.StartParty(p);
+  std::optional<wire::Envelope> start = hostile.Receive(std::chrono::seconds(cluster.timeout_seconds()));
+  ASSERT_TRUE(start && start->has_start()) << "no Start\n" << cluster.Describe();
+  hostile.Send(c.bytes(start->run_id()));
+  if (c.half_close) hostile.ShutdownSend();
+  EXPECT_TRUE(hostile.WaitForClose(kCloseWithin)) << "the coordinator kept the link open\n" << cluster.Describe();
+  if (c.code == "UNEXPECTED_MESSAGE") {
+    EXPECT_TRUE(hostile.ReceivedAbort(c.code)) << "no Abort " << c.code << " reached party3";
+  }
+
+  ASSERT_TRUE(cluster.WaitAll()) << cluster.Describe();
+  for (const std::string& name : cluster.process_names()) {
+    EXPECT_EQ(cluster.exit_code(name), 0) << name << "\n" << cluster.Describe();
+  }
+  ExpectNoCrash(cluster);
+  const std::string coordinator_log = cluster.Log("coordinator");
+  EXPECT_TRUE(HasLine(coordinator_log, c.code, "party3")) << cluster.Describe();
+  EXPECT_TRUE(HasLine(coordinator_log, c.code, c.detail)) << cluster.Describe();
+  std::optional<nlohmann::json> run = cluster.RunJson();
+  ASSERT_TRUE(run.has_value()) << cluster.Describe();
+  EXPECT_EQ((*run)["dropped_parties"], (nlohmann::json{{"party3", "advertise_keys"}}));
+  EXPECT_EQ((*run)["included_parties"], (nlohmann::json{"party1", "party2", "party4"}));
+  // Exact over the honest parties' own local results.
+  uint64_t users = 0;
+  std::map<std::string, uint64_t> visits;
+  for (int p : {1, 2, 4}) {
+    std::optional<nlohmann::json> local = cluster.LocalJson(p);
+    ASSERT_TRUE(local.has_value()) << p;
+    users += (*local)["users"].get<uint64_t>();
+    for (const std::string& category : DefaultCategories()) visits[category] += (*local)["visits"][category].get<uint64_t>();
+    EXPECT_TRUE(std::filesystem::exists(cluster.out_dir(Cluster::PartyId(p)) / "result.json")) << p;
+  }
+  EXPECT_EQ((*run)["total_users"].get<uint64_t>(), users);
+  for (const auto& [category, count] : visits) {
+    EXPECT_EQ((*run)["total_visits"][category].get<uint64_t>(), count) << category;
+  }
+  EXPECT_TRUE(cluster.PortsReleased());
+}
+
+INSTANTIATE_TEST_SUITE_P(HostileBytes, SecAggPostAdmissionTest, ::testing::ValuesIn(SecAggPostAdmissionCases()),
+                         [](const ::testing::TestParamInfo<PostAdmissionCase>& info) { return info.param.name; });
+
 TEST(HostilePeerTest, AdmittedPartyThatStallsMidFrameTimesOut) {
   // party2 is hostile but plays along: Hello to the coordinator, Hello and a valid seed to party1,
   // so that party1 finishes its part. Then it sends the first bytes of its partial sum and stops.
   // The coordinator gives up one timeout after party1's partial sum began (party2's own has not),
-  // naming party2; party1, waiting for the verdict, gets the Abort.
-  Cluster cluster({.num_parties = 2, .timeout_seconds = 3});
+  // naming party2; party1, waiting for the verdict, gets the Abort. Seeds and partial sums are
+  // the mesh's: pinned to seeded.
+  Cluster cluster({.num_parties = 2, .timeout_seconds = 3, .protocol = "seeded"});
   cluster.StartCoordinator();
   ASSERT_TRUE(WaitUntilListening(cluster.coordinator_port())) << cluster.Describe();
   HostileClient coordinator_link(cluster.coordinator_port());
@@ -311,7 +391,8 @@ TEST(HostilePeerTest, AdmittedPartyThatStallsMidFrameTimesOut) {
 // ---------------------------------------------------------------------------------------------
 // The peer link: party1 and party2 listen for the later party3, which is frozen (SIGSTOP) after
 // it joined the coordinator, so the hostile client reaches their listeners first. (party4 comes
-// after the freeze, so that the run cannot be over before it.)
+// after the freeze, so that the run cannot be over before it.) Only the mesh has peer links:
+// these runs are pinned to seeded.
 
 // Starts a 4-party run with party3 frozen; returns the run id once party1 and party2 listen.
 std::string StartRunWithFrozenParty3(Cluster& cluster) {
@@ -328,7 +409,7 @@ std::string StartRunWithFrozenParty3(Cluster& cluster) {
 }
 
 TEST(HostilePeerTest, PeerListenerRefusesGarbageAndTheRunGoesOn) {
-  Cluster cluster({.num_parties = 4});
+  Cluster cluster({.num_parties = 4, .protocol = "seeded"});
   const std::string run_id = StartRunWithFrozenParty3(cluster);
   if (HasFatalFailure()) return;
   ASSERT_FALSE(run_id.empty()) << cluster.Describe();
@@ -365,7 +446,7 @@ TEST(HostilePeerTest, PeerListenerRefusesGarbageAndTheRunGoesOn) {
 TEST(HostilePeerTest, AdmittedPeerSendingGarbageAbortsTheRun) {
   // The hostile client passes party1's checks as party3 (certificate, Hello with the run id),
   // then sends a 4 GiB length prefix where party3's seed should be.
-  Cluster cluster({.num_parties = 4});
+  Cluster cluster({.num_parties = 4, .protocol = "seeded"});
   const std::string run_id = StartRunWithFrozenParty3(cluster);
   if (HasFatalFailure()) return;
   ASSERT_FALSE(run_id.empty()) << cluster.Describe();

@@ -35,7 +35,10 @@ void ExpectSuccessfulRun(Cluster& cluster, const std::vector<PlainStats>* expect
   ASSERT_TRUE(run.has_value()) << "no run.json\n" << cluster.Describe();
   SCOPED_TRACE("run.json: " + run->dump());
   EXPECT_TRUE((*run)["run_id"].is_string() && !(*run)["run_id"].get<std::string>().empty());
-  EXPECT_TRUE((*run)["protocol"].is_string());
+  // No --protocol: the coordinator's default, secure aggregation, with nobody dropped.
+  EXPECT_EQ((*run)["protocol"], "secagg");
+  EXPECT_EQ((*run)["included_parties"], json(PartyIds(n)));
+  EXPECT_EQ((*run)["dropped_parties"], json::object());
   EXPECT_EQ((*run)["parties"], n);
   EXPECT_EQ((*run)["party_ids"], json(PartyIds(n)));
   EXPECT_EQ((*run)["categories"], json(DefaultCategories()));

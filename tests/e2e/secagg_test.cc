@@ -267,6 +267,85 @@ TEST(SecAggE2eTest, TooManyDroppedAbortsWithNotEnoughPartiesAndPublishesNothing)
   }
 }
 
+// The secagg counterparts of the mesh's liveness faults (FaultTest.Seeded*): a party killed or
+// stopped after it connected is dropped, and the others (T = 3 of 4) get the exact sum over
+// themselves, each with the result.
+Cluster::Options FourPartyOptions() {
+  Cluster::Options options = SecAggOptions(4);  // T = 3 of 4
+  options.timeout_seconds = 5;
+  return options;
+}
+
+// The coordinator and parties 1, 2 and 4 finished with 0; party3 was dropped before its keys.
+void ExpectExactWithoutParty3(const Cluster& cluster) {
+  for (const char* name : {"coordinator", "party1", "party2", "party4"}) {
+    ASSERT_EQ(cluster.exit_code(name), 0) << name << "\n" << cluster.Describe();
+  }
+  std::optional<json> run = cluster.RunJson();
+  ASSERT_TRUE(run.has_value()) << cluster.Describe();
+  EXPECT_EQ((*run)["dropped_parties"], (json{{"party3", "advertise_keys"}}));
+  ExpectExactOver(cluster, *run, {1, 2, 4});
+  ExpectResultsDelivered(cluster, *run, {1, 2, 4});
+}
+
+TEST(SecAggE2eTest, APartyKilledWhileWaitingForOthersIsDroppedAndTheRunGoesOn) {
+  // party3 has been admitted and waits for Start (party4 has not come) when it is killed.
+  Cluster cluster(FourPartyOptions());
+  cluster.StartCoordinator();
+  for (int p = 1; p <= 3; ++p) cluster.StartParty(p);
+  WaitConnectedToCoordinator(cluster, "party3");
+  if (HasFatalFailure()) return;
+  cluster.process("party3").Kill(SIGKILL);
+  ASSERT_EQ(cluster.process("party3").WaitFor(2s), 128 + SIGKILL);
+  cluster.StartParty(4);
+  ASSERT_TRUE(cluster.WaitAll()) << cluster.Describe();
+  ExpectExactWithoutParty3(cluster);
+}
+
+// party3 is frozen (SIGSTOP) once connected; party4 comes and the run starts with it frozen. Then
+// party3 is killed ("Killed": its link closes at once) or stays frozen ("Stopped": its link stays
+// open and silent, so the coordinator closes AdvertiseKeys at its deadline, within one timeout).
+class SecAggFrozenPartyTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(SecAggFrozenPartyTest, IsDroppedAndTheOthersGetTheExactSum) {
+  const bool killed = GetParam() == "Killed";
+  Cluster cluster(FourPartyOptions());
+  cluster.StartCoordinator();
+  for (int p = 1; p <= 3; ++p) cluster.StartParty(p);
+  WaitConnectedToCoordinator(cluster, "party3");
+  if (HasFatalFailure()) return;
+  cluster.process("party3").Kill(SIGSTOP);
+  cluster.StartParty(4);
+  for (const char* name : {"party1", "party2", "party4"}) {
+    ASSERT_TRUE(WaitForLogLine(cluster, name, " started with ", "", 3s)) << name << " did not start the run\n"
+                                                                         << cluster.Describe();
+  }
+  const auto run_could_start = cluster.process("party4").started_at();
+  if (killed) {
+    cluster.process("party3").Kill(SIGKILL);
+    ASSERT_EQ(cluster.process("party3").WaitFor(2s), 128 + SIGKILL);
+  }
+  ASSERT_TRUE(cluster.WaitAll({"coordinator", "party1", "party2", "party4"})) << cluster.Describe();
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      *cluster.process("coordinator").ended_at() - run_could_start);
+  EXPECT_LE(took, std::chrono::seconds(cluster.timeout_seconds() + 5))
+      << "the coordinator ended " << took.count() << " ms after party4 started\n"
+      << cluster.Describe();
+  if (killed) {
+    EXPECT_LT(took, std::chrono::seconds(cluster.timeout_seconds()))
+        << "the coordinator waited for the deadline although party3's link had closed\n"
+        << cluster.Describe();
+  } else {
+    EXPECT_TRUE(HasLine(cluster.Log("coordinator"), "deadline passed")) << cluster.Describe();
+  }
+  ExpectExactWithoutParty3(cluster);
+  if (!killed) cluster.process("party3").KillAndReap();
+  EXPECT_FALSE(std::filesystem::exists(cluster.out_dir("party3") / "result.json"));
+}
+
+INSTANTIATE_TEST_SUITE_P(AfterStart, SecAggFrozenPartyTest, ::testing::Values("Killed", "Stopped"),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+
 // One party SIGKILLed at a random moment of a 5-party run (T = 4), repeated: every outcome is an
 // exact result over the included parties or a clean abort, and nothing hangs. Half the kills fall
 // anywhere in the length of a clean run, half after the victim has connected, within the clean

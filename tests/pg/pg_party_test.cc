@@ -60,8 +60,9 @@ const json kAllMetrics =
                  "spend_mean", json{{"histogram_visits_per_active_user", {1, 2, 5, 10}}}});
 
 // Runs three parties, party1 pushdown, party2 stream, party3 CSV, on the same kind of data; with a
-// query (else the default run), under `protocol`. Checks the result against the plaintext reference.
-void RunThreeSources(const std::optional<json>& query, const std::string& protocol = "seeded") {
+// query (else the default run), under `protocol` (empty: the coordinator's default, secagg).
+// Checks the result against the plaintext reference.
+void RunThreeSources(const std::optional<json>& query, const std::string& protocol = "") {
   Cluster cluster({.num_parties = 3, .timeout_seconds = 10, .protocol = protocol});
   if (query) cluster.UseQuery(*query);
   TestDatabase database("e2e", cluster.dir() / "pg");
@@ -90,7 +91,7 @@ void RunThreeSources(const std::optional<json>& query, const std::string& protoc
   EXPECT_NE(cluster.Log("party1").find("aggregated by the database"), std::string::npos) << cluster.Log("party1");
   std::optional<json> run = cluster.RunJson();
   ASSERT_TRUE(run.has_value()) << cluster.Describe();
-  EXPECT_EQ((*run)["protocol"], protocol);
+  EXPECT_EQ((*run)["protocol"], protocol.empty() ? "secagg" : protocol);
   if (query) {
     EXPECT_EQ((*run)["workload"], "query");
     const json expected = testing::PlainQueryRows((*run)["query"], files, DefaultCategories(), DefaultDistricts(),
@@ -126,9 +127,10 @@ const json kGroupedQuery = {{"group_by", {"store_category", "is_weekend", "hour_
 
 TEST(PgPartyTest, GroupedQueryWithEveryMetricWithPushdownStreamAndCsvPartiesIsExact) { RunThreeSources(kGroupedQuery); }
 
-TEST(PgPartyTest, SecAggRunsWithPushdownStreamAndCsvPartiesAreExact) {
-  RunThreeSources(std::nullopt, "secagg");
-  RunThreeSources(kGroupedQuery, "secagg");
+// The tests above run under the default protocol (secagg); the mesh reads the same sources.
+TEST(PgPartyTest, SeededRunsWithPushdownStreamAndCsvPartiesAreExact) {
+  RunThreeSources(std::nullopt, "seeded");
+  RunThreeSources(kGroupedQuery, "seeded");
 }
 
 TEST(PgPartyTest, UserErrorsExitTwoWithOneLineBeforeConnectingToAnyone) {
