@@ -4,6 +4,7 @@
 // threshold, a hostile coordinator (substituted keys, bad unmasking requests) and late inputs.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -236,6 +237,39 @@ TEST(SecAggEngineTest, PartyRefusesASecondUnmaskingRequest) {
   wire::Envelope again = MakeEnvelope(harness.coordinator().result().run_id, std::string(kCoordinatorId));
   again.mutable_unmasking_request()->add_dropped_parties("party2");  // changes a peer's status, too
   EXPECT_EQ(harness.Inject(std::string(kCoordinatorId), "party1", again).code(), Code::kUnmaskingRefused);
+}
+
+// A message that fails the checks every message gets before a round sees it (another run, another
+// sender's id, a sequence number out of order) costs the party its place, as a bad round message
+// does: party3 is told why and dropped, the other four get the exact sum over themselves.
+TEST(SecAggEngineTest, PartyFailingTheEnvelopeChecksIsDroppedAndTheOthersSum) {
+  struct Case {
+    std::string name;
+    std::function<void(wire::Envelope&)> spoil;
+    std::string code;
+  };
+  const std::vector<Case> cases = {
+      {"another run", [](wire::Envelope& m) { m.set_run_id("0badc0de"); }, "WRONG_RUN"},
+      {"another sender", [](wire::Envelope& m) { m.set_sender("party1"); }, "WRONG_SENDER"},
+      {"skipped sequence number", [](wire::Envelope& m) { m.set_seq(m.seq() + 5); }, "BAD_FRAME"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    HarnessOptions options = Options();
+    bool spoiled = false;
+    options.tamper = [&](Sent& sent) {
+      if (spoiled || sent.from != "party3" || sent.to != kCoordinatorId || !sent.message.has_advertise_keys()) return;
+      spoiled = true;
+      c.spoil(sent.message);
+    };
+    Harness harness(options);
+    harness.RunToEnd();
+    ASSERT_TRUE(spoiled);
+    ExpectPublished(harness, {0, 1, 3, 4}, {{"party3", "advertise_keys"}});
+    const Status& refused = Party(harness, "party3").outcome();
+    EXPECT_EQ(refused.code(), Code::kAborted);
+    EXPECT_NE(refused.message().find(c.code), std::string::npos) << refused.ToString();
+  }
 }
 
 TEST(SecAggEngineTest, SilentPartyDropsOnTheDeadlineAndItsLateMaskedInputIsRefused) {

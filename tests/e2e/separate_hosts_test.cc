@@ -213,6 +213,27 @@ TEST(SeparateHostsTest, SecAggPartyLinkDownAfterShareKeysDropsItAndTheOthersGetT
   cluster.process("party3").KillAndReap();
 }
 
+// The run held open at a known point: the coordinator (running `protocol`) and every party start,
+// the last party stops before its partial sum (secagg: its masked input) while the others have
+// sent theirs, then the coordinator's link goes silently down at *cut_at.
+void StallLastPartyThenCutTheCoordinator(SeparateHosts& hosts, const std::string& protocol, Clock::time_point* cut_at) {
+  Cluster& cluster = hosts.cluster();
+  hosts.StartCoordinator(protocol);
+  for (int p = 1; p < kParties; ++p) hosts.StartParty(p);
+  hosts.StartParty(kParties, "stall-before-partial-sum");
+  ASSERT_TRUE(WaitForLogLine(cluster, Cluster::PartyId(kParties), "stall-before-partial-sum: sending nothing more",
+                             "", 10s))
+      << cluster.Describe();
+  ASSERT_EQ(hosts.topology().CutLink("coordinator"), "");
+  *cut_at = Clock::now();
+}
+
+std::vector<std::string> AllParties() {
+  std::vector<std::string> parties;
+  for (int p = 1; p <= kParties; ++p) parties.push_back(Cluster::PartyId(p));
+  return parties;
+}
+
 TEST(SeparateHostsTest, SeededCoordinatorLinkDownMidRunFailsEveryPartyWithinOneTimeout) {
   // The run is held open at a known point (party3 stops after its shares; party1 and party2 have
   // sent their partial sums and wait for the verdict), then the coordinator's link goes silently
@@ -224,16 +245,9 @@ TEST(SeparateHostsTest, SeededCoordinatorLinkDownMidRunFailsEveryPartyWithinOneT
   SKIP_WITHOUT_NAMESPACES(hosts);
   hosts.Prepare();
   Cluster& cluster = hosts.cluster();
-  hosts.StartCoordinator("seeded");
-  for (int p = 1; p < kParties; ++p) hosts.StartParty(p);
-  hosts.StartParty(kParties, "stall-before-partial-sum");
-  ASSERT_TRUE(WaitForLogLine(cluster, Cluster::PartyId(kParties), "stall-before-partial-sum: sending nothing more",
-                             "", 10s))
-      << cluster.Describe();
-  ASSERT_EQ(hosts.topology().CutLink("coordinator"), "");
-  const auto cut_at = Clock::now();
-  std::vector<std::string> parties;
-  for (int p = 1; p <= kParties; ++p) parties.push_back(Cluster::PartyId(p));
+  Clock::time_point cut_at;
+  ASSERT_NO_FATAL_FAILURE(StallLastPartyThenCutTheCoordinator(hosts, "seeded", &cut_at));
+  const std::vector<std::string> parties = AllParties();
   ExpectOthersNameCulprit(cluster, parties, "coordinator", cut_at);
   // The coordinator gives up on party3 too; its Abort is what the cut link swallowed.
   EXPECT_TRUE(cluster.WaitAll({"coordinator"})) << cluster.Describe();
@@ -250,16 +264,9 @@ TEST(SeparateHostsTest, SecAggCoordinatorLinkDownMidRunFailsEveryPartyWithinItsP
   SKIP_WITHOUT_NAMESPACES(hosts);
   hosts.Prepare(/*party_endpoints=*/false);
   Cluster& cluster = hosts.cluster();
-  hosts.StartCoordinator("secagg");
-  for (int p = 1; p < kParties; ++p) hosts.StartParty(p);
-  hosts.StartParty(kParties, "stall-before-partial-sum");
-  ASSERT_TRUE(WaitForLogLine(cluster, Cluster::PartyId(kParties), "stall-before-partial-sum: sending nothing more",
-                             "", 10s))
-      << cluster.Describe();
-  ASSERT_EQ(hosts.topology().CutLink("coordinator"), "");
-  const auto cut_at = Clock::now();
-  std::vector<std::string> parties;
-  for (int p = 1; p <= kParties; ++p) parties.push_back(Cluster::PartyId(p));
+  Clock::time_point cut_at;
+  ASSERT_NO_FATAL_FAILURE(StallLastPartyThenCutTheCoordinator(hosts, "secagg", &cut_at));
+  const std::vector<std::string> parties = AllParties();
   const std::chrono::milliseconds timeout = std::chrono::seconds(cluster.timeout_seconds());
   ExpectOthersNameCulprit(cluster, parties, "coordinator", cut_at, 2 * timeout + std::min(timeout, 2000ms) + 5s);
   EXPECT_TRUE(cluster.WaitAll({"coordinator"})) << cluster.Describe();

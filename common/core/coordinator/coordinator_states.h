@@ -47,6 +47,7 @@ StatusOr<CoordinatorState::Next> StartSecAgg(CoordinatorContext& ctx);
 class SecAggCoordinatorRound : public CoordinatorState {
  public:
   StatusOr<Next> Handle(CoordinatorContext& ctx, const std::string& sender, const wire::Envelope& message) override;
+  StatusOr<Next> OnBadEnvelope(CoordinatorContext& ctx, const std::string& sender, const Status& refusal) override;
   Status OnAbortReceived(CoordinatorContext& ctx, const std::string& sender, const Status& abort, Code reason) override;
   Status OnPeerLost(CoordinatorContext& ctx, const std::string& peer, const Status& cause) override;
   StatusOr<Next> AfterPeerLeft(CoordinatorContext& ctx) override;
@@ -63,6 +64,8 @@ class SecAggCoordinatorRound : public CoordinatorState {
 
  private:
   StatusOr<Next> CloseIfComplete(CoordinatorContext& ctx);
+  // `party` is told why, unlinked and counted as dropped (the round may then close without it).
+  static void Expel(CoordinatorContext& ctx, const std::string& party, const Status& why);
 };
 
 class SecAggAdvertiseKeys final : public SecAggCoordinatorRound {

@@ -20,6 +20,12 @@ bool RefusesTheRun(Code reason) {
          reason == Code::kUsage;
 }
 
+// The link refused what the party sent (a frame too large or unparsable, a sequence number out
+// of order), as opposed to losing the connection.
+bool RefusedByTheLink(Code cause) {
+  return cause == Code::kFrameTooLarge || cause == Code::kBadFrame || cause == Code::kDuplicateMessage;
+}
+
 }  // namespace
 
 StatusOr<CoordinatorState::Next> SecAggCoordinatorRound::Handle(CoordinatorContext& ctx, const std::string& sender,
@@ -39,12 +45,24 @@ StatusOr<CoordinatorState::Next> SecAggCoordinatorRound::Handle(CoordinatorConte
     s = OnRoundMessage(ctx, sender, message);
   }
   if (s.ok()) return CloseIfComplete(ctx);
-  // A party's bad message costs that party its place, not the run (the others may still reach T).
-  ctx.Warn("dropping {}: {}", sender, s.ToString());
-  ctx.outbox->Send(sender, MakeAbort(ctx.run_id, ctx.self_id, s));
-  ctx.CloseLink(sender);
-  ctx.secagg->OnPartyGone(sender);
+  Expel(ctx, sender, s);
   return CloseIfComplete(ctx);
+}
+
+StatusOr<CoordinatorState::Next> SecAggCoordinatorRound::OnBadEnvelope(CoordinatorContext& ctx,
+                                                                       const std::string& sender,
+                                                                       const Status& refusal) {
+  if (!IsParty(ctx, sender)) return refusal;
+  Expel(ctx, sender, refusal);
+  return CloseIfComplete(ctx);
+}
+
+// A party's bad message costs that party its place, not the run (the others may still reach T).
+void SecAggCoordinatorRound::Expel(CoordinatorContext& ctx, const std::string& party, const Status& why) {
+  ctx.Warn("dropping {}: {}", party, why.ToString());
+  ctx.outbox->Send(party, MakeAbort(ctx.run_id, ctx.self_id, why));
+  ctx.CloseLink(party);
+  ctx.secagg->OnPartyGone(party);
 }
 
 Status SecAggCoordinatorRound::OnAbortReceived(CoordinatorContext& ctx, const std::string& sender,
@@ -57,6 +75,10 @@ Status SecAggCoordinatorRound::OnAbortReceived(CoordinatorContext& ctx, const st
 }
 
 Status SecAggCoordinatorRound::OnPeerLost(CoordinatorContext& ctx, const std::string& peer, const Status& cause) {
+  if (IsParty(ctx, peer) && RefusedByTheLink(cause.code())) {
+    Expel(ctx, peer, cause);  // its link can still carry the Abort saying why
+    return Status::Ok();
+  }
   ctx.Warn("{} left the run: {}", peer, cause.ToString());
   ctx.secagg->OnPartyGone(peer);
   return Status::Ok();

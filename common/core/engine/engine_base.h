@@ -64,7 +64,7 @@ class EngineBase : public Engine {
   const Context& context() const { return context_; }
 
   Status Handle(const std::string& sender, const wire::Envelope& message) override {
-    if (Status s = CheckSender(message, sender); !s.ok()) return s;
+    if (Status s = CheckSender(message, sender); !s.ok()) return RefuseEnvelope(sender, s);
     if (message.body_case() == wire::Envelope::kAbort) {
       const Status abort = AbortReceived(sender, message.abort());
       const StatusOr<Code> reason = CodeFromWire(message.abort().code());
@@ -75,13 +75,16 @@ class EngineBase : public Engine {
     }
     if (state_->terminal()) return Status::Ok();  // late messages after the end change nothing
     if (!context_.run_id.empty()) {
-      if (Status s = CheckRunId(message, context_.run_id, sender); !s.ok()) return s;
+      if (Status s = CheckRunId(message, context_.run_id, sender); !s.ok()) return RefuseEnvelope(sender, s);
     }
     // The link's handshake (Hello or HelloAck) was number 0 on every link.
     auto [seq, fresh] = context_.receive_seq.try_emplace(sender);
     if (fresh) (void)seq->second.Accept(0);
     SequenceChecker before = seq->second;
-    if (Status s = seq->second.Accept(message.seq()); !s.ok()) return s.WithContext(sender);
+    if (Status s = seq->second.Accept(message.seq()); !s.ok()) {
+      seq->second = before;
+      return RefuseEnvelope(sender, s.WithContext(sender));
+    }
     auto next = state_->Handle(context_, sender, message);
     if (!next.ok()) {
       seq->second = before;  // refused: nothing changed, not even the sequence
@@ -165,6 +168,11 @@ class EngineBase : public Engine {
   virtual std::unique_ptr<StateT> MakeFailedState() = 0;
 
  private:
+  // A terminal round has nothing to protect: the refusal goes to the pump as before.
+  Status RefuseEnvelope(const std::string& sender, const Status& refusal) {
+    if (state_->terminal()) return refusal;
+    return Move(state_->OnBadEnvelope(context_, sender, refusal));
+  }
   Status Move(StatusOr<std::unique_ptr<StateT>> next) {
     if (!next.ok()) return next.status();
     Transition(std::move(next).value());

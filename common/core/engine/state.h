@@ -31,6 +31,12 @@ class State {
   virtual StatusOr<Next> Handle(Context&, const std::string& sender, const wire::Envelope& message) {
     return Refuse(sender, message);
   }
+  // A message from `sender` that failed the checks every message gets before a round sees it
+  // (sender = link identity, run id, sequence). By default the run fails with `refusal`; secagg's
+  // coordinator drops the party instead, as it does for a bad round message.
+  virtual StatusOr<Next> OnBadEnvelope(Context&, const std::string& /*sender*/, const Status& refusal) {
+    return refusal;
+  }
   // An Abort from `sender`, already turned into a kAborted Status; `reason` is the code the peer
   // gave (kInternal if unknown). By default the run fails.
   virtual Status OnAbortReceived(Context&, const std::string&, const Status& abort, Code /*reason*/) { return abort; }
