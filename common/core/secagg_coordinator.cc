@@ -278,10 +278,12 @@ StatusOr<std::vector<uint64_t>> SecAggCoordinator::CloseUnmasking() {
   std::vector<IncludedSeed> included;
   std::vector<MaskPeer> survivors;
   std::vector<DroppedKey> dropped;
+  // Every secret's shares came in the same order (responder by responder): one Lagrange basis.
+  ShamirReconstructor reconstructor(config_.threshold);
   for (size_t j = 0; j < n_; ++j) {
     if (!u2_[j]) continue;
     const std::string& id = config_.party_ids[j];
-    auto secret = ShamirReconstruct(shares_[j], config_.threshold);
+    auto secret = reconstructor.Reconstruct(shares_[j]);
     if (!secret.ok()) return Status(secret.status().code(), id + ": " + secret.status().message());
     const auto& keys = *advertised_[j];
     X25519Key mask_public{};

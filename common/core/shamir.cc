@@ -34,6 +34,13 @@ FieldElement FieldMul(FieldElement a, FieldElement b) {
   return r;
 }
 
+FieldElement FieldMulSmall(FieldElement a, uint32_t x) {
+  // a = a1 2^64 + a0: a x = p1 2^64 + p0 with p0 = a0 x < 2^96 and p1 = a1 x < 2^95, and
+  // p1 2^64 = (p1 >> 64) 2^128 + (p1 & low64) 2^64 = 2 (p1 >> 64) + (p1 & low64) 2^64 (mod p).
+  const FieldElement p0 = (a & kLow64) * x, p1 = (a >> 64) * x;
+  return FieldAdd(Reduce((p1 & kLow64) << 64), Reduce(p0 + 2 * (p1 >> 64)));  // < 2^97 before Reduce
+}
+
 FieldElement FieldInverse(FieldElement a) {
   // Fermat: a^(p-2). The exponent is public, so the square-and-multiply schedule leaks nothing.
   const FieldElement e = kFieldPrime - 2;
@@ -70,7 +77,7 @@ StatusOr<std::vector<ShamirShare>> ShamirSplit(const ShamirSecret& secret, size_
     for (size_t k = 1; k < t; ++k) coefficients[k] = RandomFieldElement(rng);
     for (auto& share : shares) {
       FieldElement acc = 0;  // Horner
-      for (size_t k = t; k-- > 0;) acc = FieldAdd(FieldMul(acc, share.x), coefficients[k]);
+      for (size_t k = t; k-- > 0;) acc = FieldAdd(FieldMulSmall(acc, share.x), coefficients[k]);
       share.y[e] = acc;
     }
   }
@@ -79,11 +86,16 @@ StatusOr<std::vector<ShamirShare>> ShamirSplit(const ShamirSecret& secret, size_
 }
 
 StatusOr<ShamirSecret> ShamirReconstruct(std::span<const ShamirShare> shares, size_t t) {
-  if (t < 1 || shares.size() < t) {
-    return Status(Code::kInvalidShare, "Shamir reconstruction needs " + std::to_string(t) + " shares, got " +
-                                           std::to_string(shares.size()));
-  }
-  const auto used = shares.first(t);
+  return ShamirReconstructor(t).Reconstruct(shares);
+}
+
+Status ShamirReconstructor::UseBasisFor(std::span<const ShamirShare> used) {
+  const size_t t = used.size();
+  bool same = xs_.size() == t;
+  for (size_t i = 0; same && i < t; ++i) same = xs_[i] == used[i].x;
+  if (same) return Status::Ok();  // checked (non-zero, distinct) when the basis was made
+  xs_.clear();
+  basis_.clear();
   for (size_t i = 0; i < t; ++i) {
     if (used[i].x == 0) return Status(Code::kInvalidShare, "Shamir share at x = 0");
     for (size_t j = 0; j < i; ++j) {
@@ -91,26 +103,47 @@ StatusOr<ShamirSecret> ShamirReconstruct(std::span<const ShamirShare> shares, si
         return Status(Code::kInvalidShare, "Shamir share x = " + std::to_string(used[i].x) + " given twice");
       }
     }
-    for (const auto y : used[i].y) {
+  }
+  // Lagrange basis at 0: l_i = num_i / den_i, num_i = prod_{j != i} x_j, den_i = prod_{j != i} (x_j - x_i).
+  std::vector<FieldElement> num(t, 1), den(t, 1);
+  for (size_t i = 0; i < t; ++i) {
+    for (size_t j = 0; j < t; ++j) {
+      if (j == i) continue;
+      num[i] = FieldMulSmall(num[i], used[j].x);
+      den[i] = FieldMul(den[i], FieldSub(used[j].x, used[i].x));
+    }
+  }
+  // Every den_i inverted with one inversion (Montgomery's trick): prefix[i] = den_0 ... den_{i-1}.
+  std::vector<FieldElement> prefix(t + 1, 1);
+  for (size_t i = 0; i < t; ++i) prefix[i + 1] = FieldMul(prefix[i], den[i]);
+  FieldElement inverse = FieldInverse(prefix[t]);  // (den_0 ... den_{i})^-1, walking i down
+  std::vector<FieldElement> basis(t);
+  for (size_t i = t; i-- > 0;) {
+    basis[i] = FieldMul(num[i], FieldMul(inverse, prefix[i]));
+    inverse = FieldMul(inverse, den[i]);
+  }
+  basis_ = std::move(basis);
+  for (const auto& share : used) xs_.push_back(share.x);
+  return Status::Ok();
+}
+
+StatusOr<ShamirSecret> ShamirReconstructor::Reconstruct(std::span<const ShamirShare> shares) {
+  if (t_ < 1 || shares.size() < t_) {
+    return Status(Code::kInvalidShare, "Shamir reconstruction needs " + std::to_string(t_) + " shares, got " +
+                                           std::to_string(shares.size()));
+  }
+  const auto used = shares.first(t_);
+  for (const auto& share : used) {
+    for (const auto y : share.y) {
       if (y >= kFieldPrime) return Status(Code::kInvalidShare, "Shamir share element out of range");
     }
   }
-  // Lagrange basis at 0: l_i = prod_{j != i} x_j / (x_j - x_i).
-  std::vector<FieldElement> basis(t);
-  for (size_t i = 0; i < t; ++i) {
-    FieldElement num = 1, den = 1;
-    for (size_t j = 0; j < t; ++j) {
-      if (j == i) continue;
-      num = FieldMul(num, used[j].x);
-      den = FieldMul(den, FieldSub(used[j].x, used[i].x));
-    }
-    basis[i] = FieldMul(num, FieldInverse(den));
-  }
+  if (Status s = UseBasisFor(used); !s.ok()) return s;
   ShamirSecret secret{};
   size_t offset = 0;
   for (size_t e = 0; e < kShamirElements; ++e) {
     FieldElement value = 0;
-    for (size_t i = 0; i < t; ++i) value = FieldAdd(value, FieldMul(basis[i], used[i].y[e]));
+    for (size_t i = 0; i < t_; ++i) value = FieldAdd(value, FieldMul(basis_[i], used[i].y[e]));
     if ((value >> (8 * kShamirGroupBytes[e])) != 0) {
       return Status(Code::kInvalidShare, "Shamir shares are inconsistent (reconstructed value out of range)");
     }

@@ -53,6 +53,11 @@ TEST(FieldTest, ArithmeticMatchesReference) {
       ASSERT_EQ(FieldMul(a, FieldInverse(a)), FieldElement{1});
     }
   }
+  for (const auto a : values) {
+    for (const uint32_t x : {0u, 1u, 2u, 3u, 200u, 65537u, 0x7fffffffu, 0xffffffffu, static_cast<uint32_t>(a)}) {
+      ASSERT_EQ(FieldMulSmall(a, x), ReferenceMul(a, x)) << "x=" << x;
+    }
+  }
   EXPECT_EQ(FieldMul(kFieldPrime - 1, kFieldPrime - 1), FieldElement{1});  // (-1)^2
   EXPECT_EQ(FieldAdd(kFieldPrime - 1, 1), FieldElement{0});
   EXPECT_EQ(FieldSub(0, 1), kFieldPrime - 1);
@@ -120,6 +125,40 @@ TEST(ShamirTest, RefusesBadParametersAndShares) {
   EXPECT_EQ(DecodeShamirShare(1, short_bytes).status().code(), Code::kInvalidShare);
   std::vector<uint8_t> too_big(kShamirShareBytes, 0xff);  // 2^128 - 1 >= p
   EXPECT_EQ(DecodeShamirShare(1, too_big).status().code(), Code::kInvalidShare);
+}
+
+// One reconstructor for many secrets: right while the points stay (the basis is reused), right
+// again when they change (other parties, another order), and a bad set of points is refused
+// without spoiling the next call.
+TEST(ShamirTest, ReconstructorReusesItsBasisOnlyForTheSamePoints) {
+  AesCtrPrg rng(TestKey(6));
+  constexpr size_t t = 5, n = 9;
+  ShamirReconstructor reconstructor(t);
+  std::mt19937 shuffle(11);
+  for (int round = 0; round < 4; ++round) {
+    std::vector<size_t> order(n);
+    std::iota(order.begin(), order.end(), size_t{0});
+    std::shuffle(order.begin(), order.end(), shuffle);  // new points each round
+    for (int secret_index = 0; secret_index < 5; ++secret_index) {
+      const ShamirSecret secret = RandomSecret(rng);
+      auto shares = ShamirSplit(secret, t, n, rng);
+      ASSERT_TRUE(shares.ok());
+      std::vector<ShamirShare> picked;
+      for (const size_t k : order) picked.push_back((*shares)[k]);
+      auto back = reconstructor.Reconstruct(picked);
+      ASSERT_TRUE(back.ok()) << back.status().ToString();
+      EXPECT_EQ(*back, secret) << "round " << round << " secret " << secret_index;
+    }
+    const ShamirSecret secret = RandomSecret(rng);
+    auto shares = ShamirSplit(secret, t, n, rng);
+    ASSERT_TRUE(shares.ok());
+    std::vector<ShamirShare> repeated(shares->begin(), shares->begin() + t);
+    repeated[t - 1].x = repeated[0].x;
+    EXPECT_EQ(reconstructor.Reconstruct(repeated).status().code(), Code::kInvalidShare);
+    auto after = reconstructor.Reconstruct(std::span<const ShamirShare>(*shares).first(t));
+    ASSERT_TRUE(after.ok());
+    EXPECT_EQ(*after, secret);
+  }
 }
 
 // Pearson chi-square of `bins` against the uniform distribution.

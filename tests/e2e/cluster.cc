@@ -94,6 +94,16 @@ const CertSet& ForeignCerts() {
   return *certs;
 }
 
+std::vector<std::string> WithForeignIdentity(std::vector<std::string> argv, const std::string& id) {
+  const CertSet& foreign = ForeignCerts();
+  for (size_t i = 0; i + 1 < argv.size(); ++i) {
+    if (argv[i] == "--cert") argv[i + 1] = foreign.cert(id).string();
+    if (argv[i] == "--key") argv[i + 1] = foreign.key(id).string();
+    if (argv[i] == "--ca") argv[i + 1] = foreign.ca().string();
+  }
+  return argv;
+}
+
 const std::vector<std::string>& ReasonCodes() {
   static const std::vector<std::string> kCodes = {
       "PEER_MISSING",  "TIMEOUT",      "CERT_UNTRUSTED", "IDENTITY_MISMATCH",  "FRAME_TOO_LARGE",

@@ -50,6 +50,9 @@ inline constexpr int kMaxParties = 7;
 const CertSet& SharedCerts();
 // Another CA with the same identities (certificates that must not be trusted).
 const CertSet& ForeignCerts();
+// `argv` (a party's command line) with --cert, --key and --ca of `id` from ForeignCerts(): a party
+// consistent with itself that nobody of the run trusts, and that trusts nobody of the run.
+std::vector<std::string> WithForeignIdentity(std::vector<std::string> argv, const std::string& id);
 
 // Reason codes of the contract: a failing process logs one of these.
 const std::vector<std::string>& ReasonCodes();

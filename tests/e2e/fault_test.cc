@@ -35,18 +35,10 @@ TEST(FaultTest, PartyFromForeignCaIsRefused) {
   // (under secagg, the default, that is only the coordinator; the run fails as 2 of T = 3 came).
   (void)ForeignCerts();  // made before any process starts, so their run timeouts do not include it
   Cluster cluster({.num_parties = 3});
-  // The foreign CA is made on first use (gen-certs.sh): before the clock of the run starts.
-  const CertSet& foreign = ForeignCerts();
   cluster.StartCoordinator();
   cluster.StartParty(1);
   cluster.StartParty(2);
-  std::vector<std::string> argv = cluster.PartyArgs(3);
-  for (size_t i = 0; i + 1 < argv.size(); ++i) {
-    if (argv[i] == "--cert") argv[i + 1] = foreign.cert("party3").string();
-    if (argv[i] == "--key") argv[i + 1] = foreign.key("party3").string();
-    if (argv[i] == "--ca") argv[i + 1] = foreign.ca().string();
-  }
-  cluster.StartCustom("party3", argv);
+  cluster.StartCustom("party3", WithForeignIdentity(cluster.PartyArgs(3), "party3"));
   ExpectFailedRun(cluster);
   EXPECT_TRUE(HasLine(cluster.Log("coordinator"), "CERT_UNTRUSTED") ||
               HasLine(cluster.Log("party1"), "CERT_UNTRUSTED") ||

@@ -236,6 +236,31 @@ TEST(SecAggE2eTest, APartyThatNeverConnectsDropsAtAdvertiseKeysAndTheResultIsExa
   ExpectResultsDelivered(cluster, *run, {1, 2, 3, 4});
 }
 
+// A party whose certificate comes from another CA is refused in the TLS handshake with the
+// coordinator (the only one it reaches under secagg): like a party that never came, it drops at
+// AdvertiseKeys, the others get the exact sum over themselves, and it gets nothing.
+TEST(SecAggE2eTest, APartyFromAForeignCaIsRefusedAndTheOthersGetTheExactSum) {
+  (void)ForeignCerts();  // made before any process starts, so the run's timeouts do not include it
+  Cluster cluster(AbsentPartyOptions());
+  cluster.StartCoordinator();
+  for (int p = 1; p <= 4; ++p) cluster.StartParty(p);
+  cluster.StartCustom("party5", WithForeignIdentity(cluster.PartyArgs(5), "party5"));
+  ASSERT_TRUE(cluster.WaitAll()) << cluster.Describe();
+  EXPECT_TRUE(HasLine(cluster.Log("coordinator"), "CERT_UNTRUSTED")) << cluster.Describe();
+  EXPECT_TRUE(HasLine(cluster.Log("coordinator"), "PEER_MISSING: party5 did not connect")) << cluster.Describe();
+  EXPECT_NE(cluster.exit_code("party5"), 0) << cluster.Describe();
+  EXPECT_TRUE(HasLine(cluster.Log("party5"), "CERT_UNTRUSTED")) << cluster.Describe();
+  EXPECT_FALSE(std::filesystem::exists(cluster.out_dir("party5") / "result.json"));
+  for (const char* name : {"coordinator", "party1", "party2", "party3", "party4"}) {
+    ASSERT_EQ(cluster.exit_code(name), 0) << name << "\n" << cluster.Describe();
+  }
+  std::optional<json> run = cluster.RunJson();
+  ASSERT_TRUE(run.has_value()) << cluster.Describe();
+  EXPECT_EQ((*run)["dropped_parties"], (json{{"party5", "advertise_keys"}}));
+  ExpectExactOver(cluster, *run, {1, 2, 3, 4});
+  ExpectResultsDelivered(cluster, *run, {1, 2, 3, 4});
+}
+
 TEST(SecAggE2eTest, FewerThanTConnectedFailsNamingTheAbsentAndPublishesNothing) {
   Cluster cluster(AbsentPartyOptions());
   ASSERT_TRUE(RunWithoutTheLastParties(cluster, 3)) << cluster.Describe();
