@@ -4,21 +4,44 @@
 
 namespace mpcstats::core {
 
-Status AppendFrame(const wire::Envelope& message, uint32_t max_frame_bytes, std::string* out) {
-  const size_t body_size = message.ByteSizeLong();
+namespace {
+
+// Appends the header of a frame whose body has `body_size` bytes; kInternal outside 1..max.
+Status AppendHeader(size_t body_size, uint32_t max_frame_bytes, std::string* out) {
   if (body_size == 0 || body_size > max_frame_bytes) {
     return Status(Code::kInternal, fmt::format("outgoing message of {} bytes outside 1..{}", body_size, max_frame_bytes));
   }
+  const char header[kFrameHeaderBytes] = {static_cast<char>(body_size >> 24), static_cast<char>(body_size >> 16),
+                                          static_cast<char>(body_size >> 8), static_cast<char>(body_size)};
+  out->append(header, kFrameHeaderBytes);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status AppendFrame(const wire::Envelope& message, uint32_t max_frame_bytes, std::string* out) {
+  const size_t body_size = message.ByteSizeLong();
+  if (Status s = AppendHeader(body_size, max_frame_bytes, out); !s.ok()) return s;
   const size_t start = out->size();
-  out->resize(start + kFrameHeaderBytes + body_size);
-  auto* p = reinterpret_cast<uint8_t*>(out->data() + start);
-  p[0] = static_cast<uint8_t>(body_size >> 24);
-  p[1] = static_cast<uint8_t>(body_size >> 16);
-  p[2] = static_cast<uint8_t>(body_size >> 8);
-  p[3] = static_cast<uint8_t>(body_size);
-  if (!message.SerializeToArray(p + kFrameHeaderBytes, static_cast<int>(body_size))) {
+  out->resize(start + body_size);
+  if (!message.SerializeToArray(out->data() + start, static_cast<int>(body_size))) {
     return Status(Code::kInternal, "cannot serialize outgoing message");
   }
+  return Status::Ok();
+}
+
+SharedEnvelope::SharedEnvelope(wire::Envelope message) : body_case(message.body_case()) {
+  message.clear_seq();
+  bytes = message.SerializeAsString();  // empty if protobuf could not serialize it
+}
+
+Status AppendSharedFramePrefix(const SharedEnvelope& shared, uint64_t seq, uint32_t max_frame_bytes, std::string* out) {
+  if (shared.bytes.empty()) return Status(Code::kInternal, "cannot serialize outgoing message");
+  wire::Envelope seq_only;
+  seq_only.set_seq(seq);
+  const std::string seq_field = seq_only.SerializeAsString();  // empty for seq 0, as in any envelope
+  if (Status s = AppendHeader(seq_field.size() + shared.bytes.size(), max_frame_bytes, out); !s.ok()) return s;
+  out->append(seq_field);
   return Status::Ok();
 }
 

@@ -22,4 +22,18 @@ StatusOr<uint32_t> DecodeFrameLength(std::span<const uint8_t, kFrameHeaderBytes>
 // Parses a body; kBadFrame if protobuf refuses it or a body field is missing.
 StatusOr<wire::Envelope> ParseEnvelope(std::span<const uint8_t> body);
 
+// One envelope for several links (what the coordinator relays to every party), serialized once and
+// without its sequence number, which each link stamps: a link's frame body is its serialized seq
+// field followed by `bytes`, and protobuf parses concatenated messages as one (`bytes` has no seq
+// to override it), so the receiver sees exactly the envelope with that link's seq.
+struct SharedEnvelope {
+  explicit SharedEnvelope(wire::Envelope message);  // serialized with seq cleared
+  std::string bytes;
+  wire::Envelope::BodyCase body_case;
+};
+// Appends a frame's header and its seq field: followed by `shared.bytes`, the frame of the
+// envelope with sequence number `seq`. Fails (kInternal) as AppendFrame does, and when the
+// envelope could not be serialized.
+Status AppendSharedFramePrefix(const SharedEnvelope& shared, uint64_t seq, uint32_t max_frame_bytes, std::string* out);
+
 }  // namespace mpcstats::core

@@ -77,6 +77,18 @@ Status Channel::DescribeError(const error_code& ec, bool timed_out, std::string_
   return Status(Code::kPeerMissing, fmt::format("{}: connection lost while {} ({})", peer_id_, what, ec.message()));
 }
 
+template <class Buffers>
+awaitable<Status> Channel::WriteFrame(const Buffers& buffers, size_t frame_bytes, wire::Envelope::BodyCase body,
+                                      Duration timeout) {
+  Watchdog watchdog(*this, write_timer_, timeout);
+  error_code ec;
+  co_await asio::async_write(*stream_, buffers, asio::redirect_error(use_awaitable, ec));
+  writing_ = false;
+  if (ec) co_return DescribeError(ec, watchdog.fired(), fmt::format("sending {}", core::BodyName(body)), timeout);
+  payload_sent_ += frame_bytes - core::kFrameHeaderBytes;
+  co_return Status::Ok();
+}
+
 awaitable<Status> Channel::Send(wire::Envelope message, Duration timeout) {
   auto self = shared_from_this();
   if (writing_) co_return Status(Code::kInternal, fmt::format("{}: a send is already in progress", peer_id_));
@@ -88,16 +100,21 @@ awaitable<Status> Channel::Send(wire::Envelope message, Duration timeout) {
     writing_ = false;
     co_return s;
   }
-  Watchdog watchdog(*this, write_timer_, timeout);
-  error_code ec;
-  co_await asio::async_write(*stream_, asio::buffer(frame), asio::redirect_error(use_awaitable, ec));
-  writing_ = false;
-  if (ec) {
-    co_return DescribeError(ec, watchdog.fired(), fmt::format("sending {}", core::BodyName(message.body_case())),
-                            timeout);
+  co_return co_await WriteFrame(asio::buffer(frame), frame.size(), message.body_case(), timeout);
+}
+
+awaitable<Status> Channel::SendShared(std::shared_ptr<const core::SharedEnvelope> message, Duration timeout) {
+  auto self = shared_from_this();
+  if (writing_) co_return Status(Code::kInternal, fmt::format("{}: a send is already in progress", peer_id_));
+  writing_ = true;
+  std::string& prefix = send_buffer_;
+  prefix.clear();
+  if (Status s = core::AppendSharedFramePrefix(*message, next_send_seq_++, max_frame_bytes_, &prefix); !s.ok()) {
+    writing_ = false;
+    co_return s;
   }
-  payload_sent_ += frame.size() - core::kFrameHeaderBytes;
-  co_return Status::Ok();
+  const std::array<asio::const_buffer, 2> frame = {asio::buffer(prefix), asio::buffer(message->bytes)};
+  co_return co_await WriteFrame(frame, prefix.size() + message->bytes.size(), message->body_case, timeout);
 }
 
 awaitable<core::StatusOr<wire::Envelope>> Channel::Receive(Duration timeout) {

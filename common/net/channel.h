@@ -34,6 +34,9 @@ class Channel final : public Link, public std::enable_shared_from_this<Channel> 
   // Stamps the link's next sequence number and writes one frame. A second Send while one is in
   // progress fails at once (kInternal) instead of interleaving records.
   awaitable<core::Status> Send(wire::Envelope message, Duration timeout) override;
+  // The same for shared bytes: only this link's header and seq field are made here; the shared
+  // bytes are written from where they are (no copy per link).
+  awaitable<core::Status> SendShared(std::shared_ptr<const core::SharedEnvelope> message, Duration timeout) override;
   // Reads one frame: bound-checked length, checked parse, checked sequence number. Run id, sender
   // and type are the caller's to check (core::CheckEnvelope), as only it knows the phase.
   awaitable<core::StatusOr<wire::Envelope>> Receive(Duration timeout);
@@ -48,6 +51,10 @@ class Channel final : public Link, public std::enable_shared_from_this<Channel> 
  private:
   class Watchdog;
   core::Status DescribeError(const error_code& ec, bool timed_out, std::string_view what, Duration timeout) const;
+  // Writes `buffers` (one frame) under the write timeout; counts the frame's payload bytes.
+  template <class Buffers>
+  awaitable<core::Status> WriteFrame(const Buffers& buffers, size_t frame_bytes, wire::Envelope::BodyCase body,
+                                     Duration timeout);
 
   std::unique_ptr<TlsStream> stream_;
   std::string peer_id_;

@@ -28,9 +28,16 @@ struct Pump::Event {
   LinkMaker::Result made;
 };
 
+// One message waiting for a link: its own envelope, or bytes shared with other links.
+struct Pump::Outgoing {
+  wire::Envelope own;
+  std::shared_ptr<const core::SharedEnvelope> shared;
+  wire::Envelope::BodyCase body_case() const { return shared ? shared->body_case : own.body_case(); }
+};
+
 struct Pump::Slot {
   std::shared_ptr<Link> link;
-  std::deque<wire::Envelope> queue;  // waiting; the message being written is not in here
+  std::deque<Outgoing> queue;  // waiting; the message being written is not in here
   bool writing = false;
   bool close_when_written = false;
   bool closed = false;
@@ -91,7 +98,14 @@ std::function<void(std::exception_ptr)> Pump::LoseLinkOnException(std::shared_pt
   };
 }
 
-void Pump::Send(const std::string& to, wire::Envelope message) {
+void Pump::Send(const std::string& to, wire::Envelope message) { Queue(to, Outgoing{.own = std::move(message)}); }
+
+void Pump::SendToEach(const std::vector<std::string>& to, const wire::Envelope& message) {
+  const auto shared = std::make_shared<const core::SharedEnvelope>(message);
+  for (const auto& id : to) Queue(id, Outgoing{.shared = shared});
+}
+
+void Pump::Queue(const std::string& to, Outgoing message) {
   auto it = slots_.find(to);
   if (it == slots_.end() || it->second->closed) {
     spdlog::debug("{}: no link to {} for {}", options_.self_id, to, core::BodyName(message.body_case()));
@@ -116,16 +130,21 @@ void Pump::StartWriter(const std::string& peer) {
   auto slot = slots_.at(peer);
   if (slot->writing || slot->queue.empty() || slot->closed) return;
   slot->writing = true;
-  wire::Envelope first = std::move(slot->queue.front());
+  Outgoing first = std::move(slot->queue.front());
   slot->queue.pop_front();
   asio::co_spawn(executor_, Write(slot, std::move(first)), LoseLinkOnException(slot, /*writer=*/true));
 }
 
-awaitable<void> Pump::Write(std::shared_ptr<Slot> slot, wire::Envelope first) {
+awaitable<void> Pump::Write(std::shared_ptr<Slot> slot, Outgoing first) {
   auto alive = alive_;
-  wire::Envelope message = std::move(first);
+  Outgoing message = std::move(first);
   for (;;) {
-    Status status = co_await slot->link->Send(std::move(message), options_.timeout);
+    Status status;
+    if (message.shared) {
+      status = co_await slot->link->SendShared(std::move(message.shared), options_.timeout);
+    } else {
+      status = co_await slot->link->Send(std::move(message.own), options_.timeout);
+    }
     if (!*alive) co_return;
     if (!status.ok()) {
       slot->writing = false;

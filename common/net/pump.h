@@ -45,6 +45,9 @@ class Pump final : public core::Outbox {
   ~Pump() override;
 
   void Send(const std::string& to, wire::Envelope message) override;
+  // Serialized once, each link writing the same bytes (the coordinator's relayed key list would
+  // otherwise be N copies of N entries).
+  void SendToEach(const std::vector<std::string>& to, const wire::Envelope& message) override;
   void Close(const std::string& to) override;
 
   // Until the engine has finished (and, after a failure, settled); then closes every link.
@@ -55,6 +58,7 @@ class Pump final : public core::Outbox {
 
  private:
   struct Event;
+  struct Outgoing;
   struct Slot;
   class Events;
 
@@ -62,7 +66,8 @@ class Pump final : public core::Outbox {
   std::function<void(std::exception_ptr)> LoseLinkOnException(std::shared_ptr<Slot> slot, bool writer);
   void AddLink(std::shared_ptr<Link> link);
   void StartWriter(const std::string& peer);
-  awaitable<void> Write(std::shared_ptr<Slot> slot, wire::Envelope first);
+  void Queue(const std::string& to, Outgoing message);
+  awaitable<void> Write(std::shared_ptr<Slot> slot, Outgoing first);
   awaitable<void> Read(std::shared_ptr<Slot> slot);
   awaitable<void> MakeLinks(core::LinkRequest request, core::Engine* engine);
   bool NothingQueued() const;

@@ -4,6 +4,7 @@
 // scripts/gen-certs.sh (and cached beside the test binary): the run's CA with coordinator,
 // party1..party3, and a second, foreign CA with its own party1..party3. Timeouts are short
 // (1-2 s) so the suite stays fast.
+#include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 #include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
@@ -313,6 +314,65 @@ TEST_F(ChannelTest, ConnectsExchangesHelloAndCarriesAnEnvelope) {
   }());
   EXPECT_EQ(c.wire_sent, s.wire_received);
   EXPECT_GT(s.wire_sent, s.payload_sent);
+}
+
+// Shared bytes (one serialization for several links) arrive as the envelope with this link's
+// sequence number, and the link's sequence goes on after them; a second link sending the same
+// bytes stamps its own sequence (the sharing is only of the bytes). Payload counts are the frame's.
+TEST_F(ChannelTest, SharedEnvelopeArrivesWithEachLinksOwnSequence) {
+  auto acceptor = Listen({"party2", "party3"});
+  auto accepted = Spawn(io_, acceptor->AcceptAll(Clock::now() + 5s));
+  auto tls2 = Tls("party2");
+  auto tls3 = Tls("party3");
+  auto connected2 = Spawn(io_, ConnectToPeer(*tls2, ClientOptions("party2")));
+  auto connected3 = Spawn(io_, ConnectToPeer(*tls3, ClientOptions("party3")));
+  RunAll(io_);
+  ASSERT_TRUE(accepted->has_value() && (*accepted)->ok()) << (*accepted)->status().ToString();
+  ASSERT_TRUE(connected2->has_value() && (*connected2)->ok() && connected3->has_value() && (*connected3)->ok());
+  std::shared_ptr<Channel> to2 = (*accepted)->value().at("party2");
+  std::shared_ptr<Channel> to3 = (*accepted)->value().at("party3");
+  std::shared_ptr<Channel> at2 = ***connected2;
+  std::shared_ptr<Channel> at3 = ***connected3;
+
+  wire::Envelope message = core::MakeEnvelope(kRun, "party1");
+  for (uint64_t v = 0; v < 5000; ++v) message.mutable_shares()->add_values(v * 0x9e3779b97f4a7c15ULL);
+  const auto shared = std::make_shared<const core::SharedEnvelope>(message);
+  wire::Envelope done = core::MakeEnvelope(kRun, "party1");
+  done.mutable_done();
+  // party3's link first gets one message of its own, so its shared copy carries another seq.
+  auto own3 = Spawn(io_, to3->Send(done, 2s));
+  auto got_own3 = Spawn(io_, at3->Receive(2s));
+  RunAll(io_);
+  ASSERT_TRUE((*own3)->ok() && (*got_own3)->ok());
+  const LinkStats before2 = to2->stats();
+  auto sent2 = Spawn(io_, to2->SendShared(shared, 2s));
+  auto sent3 = Spawn(io_, to3->SendShared(shared, 2s));
+  auto got2 = Spawn(io_, at2->Receive(2s));
+  auto got3 = Spawn(io_, at3->Receive(2s));
+  RunAll(io_);
+  ASSERT_TRUE((*sent2)->ok()) << (*sent2)->ToString();
+  ASSERT_TRUE((*sent3)->ok()) << (*sent3)->ToString();
+  ASSERT_TRUE((*got2)->ok()) << (*got2)->status().ToString();
+  ASSERT_TRUE((*got3)->ok()) << (*got3)->status().ToString();
+  const wire::Envelope& shared2 = (*got2)->value();
+  const wire::Envelope& shared3 = (*got3)->value();
+  EXPECT_EQ(shared3.seq(), (*got_own3)->value().seq() + 1);
+  EXPECT_EQ(shared3.seq(), shared2.seq() + 1);  // the links started alike; party3's had one more
+  for (const wire::Envelope* got : {&shared2, &shared3}) {
+    wire::Envelope expected = message;
+    expected.set_seq(got->seq());
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*got, expected)) << "seq " << got->seq();
+  }
+  wire::Envelope expected2 = message;
+  expected2.set_seq(shared2.seq());
+  EXPECT_EQ(to2->stats().payload_sent - before2.payload_sent, expected2.ByteSizeLong());
+  // The link's own sequence continues after the shared message.
+  auto next2 = Spawn(io_, to2->Send(done, 2s));
+  auto got_next2 = Spawn(io_, at2->Receive(2s));
+  RunAll(io_);
+  ASSERT_TRUE((*next2)->ok() && (*got_next2)->ok()) << (*got_next2)->status().ToString();
+  EXPECT_TRUE((*got_next2)->value().has_done());
+  EXPECT_EQ((*got_next2)->value().seq(), shared2.seq() + 1);
 }
 
 TEST_F(ChannelTest, SecondSendWhileOneIsInProgressFailsAtOnce) {

@@ -44,11 +44,9 @@ StatusOr<CoordinatorState::Next> SecAggAdvertiseKeys::Close(CoordinatorContext& 
   std::vector<std::string> continuing;
   for (const auto& entry : request->parties()) continuing.push_back(entry.party_id());
   DismissOthers(ctx, continuing);
-  for (const auto& id : continuing) {
-    wire::Envelope message;
-    *message.mutable_share_keys_request() = *request;
-    ctx.Send(id, std::move(message));
-  }
+  wire::Envelope message;  // the same list for all: serialized once, not copied per party
+  *message.mutable_share_keys_request() = std::move(request).value();
+  ctx.SendToEach(continuing, std::move(message));
   ctx.Info("keys of {} parties relayed; waiting for their sealed shares", continuing.size());
   return Next(std::make_unique<SecAggShareKeys>());
 }

@@ -40,6 +40,11 @@ struct EngineContext {
     message.set_sender(self_id);
     outbox->Send(to, std::move(message));
   }
+  void SendToEach(const std::vector<std::string>& to, wire::Envelope message) {
+    message.set_run_id(run_id);
+    message.set_sender(self_id);
+    outbox->SendToEach(to, message);
+  }
   template <class... Args>
   void Info(fmt::format_string<Args...> format, Args&&... args) {
     if (log) log(LogLevel::kInfo, fmt::format(format, std::forward<Args>(args)...));

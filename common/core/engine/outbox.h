@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "proto/mpcstats.pb.h"
 
@@ -13,6 +14,10 @@ class Outbox {
   virtual ~Outbox() = default;
   // Queues `message` for the link to `to` (a roster id). The link stamps the sequence number.
   virtual void Send(const std::string& to, wire::Envelope message) = 0;
+  // The same message for each of `to`. By default a copy each; a pump serializes it once.
+  virtual void SendToEach(const std::vector<std::string>& to, const wire::Envelope& message) {
+    for (const auto& id : to) Send(id, message);
+  }
   // The engine is done with the link to `to`: close it once what was queued for it is written.
   virtual void Close(const std::string& to) = 0;
 };
